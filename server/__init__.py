@@ -1,0 +1,1 @@
+"""Jaring's server: the OpenRosa and ODK Central API over SQLite or PostgreSQL."""

@@ -1,0 +1,57 @@
+"""The FastAPI application: `create_app(settings)` wires services, middleware and routers.
+
+Every router is mounted twice: under ``/v1`` for web users and under
+``/v1/key/{key}`` for app users, whose token is part of the server URL ODK Collect is
+configured with (as in ODK Central).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from server.domain import Services
+from server.http.errors import install_error_handlers
+from server.http.middleware import BodySizeLimit, OpenRosaHeaders
+from server.resources import app_users, forms, openrosa, projects, sessions, submissions
+from server.settings import Settings
+from server.store.migrate import upgrade
+
+# Bodies of any kind above this are cut off even without a Content-Length.
+BODY_SLACK_BYTES = 1_000_000
+
+
+def create_app(settings: Settings, *, services: Services | None = None) -> FastAPI:
+    """The ASGI app for ``settings``; the schema is brought up to date on start-up."""
+    services = services or Services.from_settings(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        upgrade(services.db)
+        yield
+        services.db.dispose()
+
+    app = FastAPI(
+        title="Jaring",
+        summary="OpenRosa for ODK Collect and the ODK Central API, on SQLite or PostgreSQL.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    install_error_handlers(app)
+    for router in (
+        sessions.router,
+        projects.router,
+        forms.router,
+        app_users.router,
+        submissions.router,
+        openrosa.router,
+    ):
+        app.include_router(router, prefix="/v1")
+        app.include_router(router, prefix="/v1/key/{key}", include_in_schema=False)
+    limit = max(settings.max_submission_bytes, settings.max_form_bytes) + BODY_SLACK_BYTES
+    app.add_middleware(BodySizeLimit, limit=limit)
+    app.add_middleware(OpenRosaHeaders)
+    return app

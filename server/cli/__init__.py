@@ -1,0 +1,178 @@
+"""The `jaring` command line: parses arguments, then calls `server.tasks` and the domain.
+
+One command group per module: `serve`, `setup`, `users` and `app-users` here, `forms` in
+`forms.py`. Every command takes ``--data-dir`` and reads ``DATABASE_URL`` the same way,
+and brings the database schema up to date before it does anything else.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+
+from server.cli import forms
+from server.cli.common import DEFAULT_DATA_DIR, DataDirOption, open_services
+from server.domain import accounts
+from server.problems import Problem
+from server.tasks.app_users import ProvisionedAppUser, provision_app_user, save_qr
+
+T = TypeVar("T")
+
+app = typer.Typer(help="Jaring: an ODK Collect server for the SSE mapping.", no_args_is_help=True)
+users_app = typer.Typer(help="Web users: coordinators and analysts.", no_args_is_help=True)
+app_users_app = typer.Typer(help="App users: phones running ODK Collect.", no_args_is_help=True)
+app.add_typer(forms.app, name="forms")
+app.add_typer(users_app, name="users")
+app.add_typer(app_users_app, name="app-users")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    data_dir: DataDirOption = DEFAULT_DATA_DIR,
+    workers: Annotated[int, typer.Option(help="Server processes (PostgreSQL only).")] = 1,
+) -> None:
+    """Run the server: OpenRosa for ODK Collect and the ODK Central API."""
+    import uvicorn
+
+    from server.app import create_app
+
+    services = open_services(data_dir, pooled=True)
+    if workers > 1 and services.db.is_sqlite:
+        raise typer.BadParameter("several workers need PostgreSQL (set DATABASE_URL)")
+    typer.echo(f"Jaring on http://{host}:{port} (database: {_describe(services.db.url)})")
+    uvicorn.run(
+        create_app(services.settings, services=services),
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+        timeout_keep_alive=30,
+        timeout_graceful_shutdown=30,
+    )
+
+
+@app.command()
+def setup(
+    data_dir: DataDirOption = DEFAULT_DATA_DIR,
+    instruments: Annotated[
+        Path, typer.Option(help="Folder of XLSForm instruments to publish.")
+    ] = Path("instruments"),
+    origin: Annotated[
+        str | None,
+        typer.Option(
+            help="URL phones use to reach this server (default: this machine's LAN address)."
+        ),
+    ] = None,
+    port: Annotated[int, typer.Option(help="Port the server will listen on.")] = 8080,
+    qr: Annotated[
+        Path | None, typer.Option(help="Also save the QR code to this .png/.svg.")
+    ] = None,
+) -> None:
+    """Prepare a first project: publish the instruments and show an app user's QR code."""
+    from server.tasks.first_run import lan_address, prepare
+
+    services = open_services(data_dir)
+    server_origin = origin or services.settings.public_url or f"http://{lan_address()}:{port}"
+    result = _run(lambda: prepare(services, instruments_dir=instruments, origin=server_origin))
+    typer.echo(f"Project {result.project.id}: {result.project.name}")
+    for outcome in result.published:
+        typer.echo(f"  form {outcome.form_id} version {outcome.version}: {outcome.action}")
+    _show_app_user(result.app_user, qr)
+
+
+@users_app.command("create")
+def users_create(
+    email: str,
+    admin: Annotated[bool, typer.Option("--admin", help="Make the user an administrator.")] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    data_dir: DataDirOption = DEFAULT_DATA_DIR,
+) -> None:
+    """Create a web user (prompts for the password)."""
+    password = _read_password(password_stdin)
+    services = open_services(data_dir)
+    actor, user = _run(
+        lambda: accounts.create_user(services, email=email, password=password, admin=admin)
+    )
+    typer.echo(f"Created user {user.email} (id {actor.id}){' as administrator' if admin else ''}.")
+
+
+@users_app.command("promote")
+def users_promote(email: str, data_dir: DataDirOption = DEFAULT_DATA_DIR) -> None:
+    """Make a web user a site-wide administrator."""
+    services = open_services(data_dir)
+    changed = _run(lambda: accounts.promote_to_admin(services, email=email))
+    typer.echo(f"{email} is {'now' if changed else 'already'} an administrator.")
+
+
+@app_users_app.command("create")
+def app_users_create(
+    project_id: int,
+    name: str,
+    form: Annotated[
+        list[str] | None, typer.Option("--form", help="xmlFormId the app user may fill (repeat).")
+    ] = None,
+    qr: Annotated[
+        Path | None, typer.Option(help="Also save the QR code to this .png/.svg.")
+    ] = None,
+    origin: Annotated[str | None, typer.Option(help="URL phones use to reach this server.")] = None,
+    port: Annotated[int, typer.Option(help="Port the server listens on.")] = 8080,
+    data_dir: DataDirOption = DEFAULT_DATA_DIR,
+) -> None:
+    """Create an app user for a project and print its token, server URL and QR code."""
+    from server.tasks.first_run import lan_address
+
+    services = open_services(data_dir)
+    server_origin = origin or services.settings.public_url or f"http://{lan_address()}:{port}"
+    provisioned = _run(
+        lambda: provision_app_user(
+            services, project_id=project_id, name=name, form_ids=form or [], origin=server_origin
+        )
+    )
+    _show_app_user(provisioned, qr)
+
+
+def _show_app_user(provisioned: ProvisionedAppUser, qr_file: Path | None) -> None:
+    typer.echo(f"App user {provisioned.display_name} (id {provisioned.actor_id})")
+    typer.echo(f"  token:      {provisioned.token}")
+    typer.echo(f"  server URL: {provisioned.server_url}")
+    typer.echo("Scan this with ODK Collect (Project > Add project > Configure with QR code):")
+    provisioned.qr.terminal(out=sys.stdout, compact=True)
+    if qr_file is not None:
+        save_qr(provisioned.qr, qr_file)
+        typer.echo(f"QR code saved to {qr_file}")
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != first:
+        raise typer.BadParameter("the passwords differ")
+    return first
+
+
+def _run(work: Callable[[], T]) -> T:
+    """Run domain work, turning a Problem into a clear message and exit status 1."""
+    try:
+        return work()
+    except Problem as problem:
+        typer.echo(f"Error: {problem.message}", err=True)
+        raise typer.Exit(1) from problem
+
+
+def _describe(url: str) -> str:
+    return url.split("@")[-1] if "@" in url else url
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,1 @@
+"""Pure transforms: XForms to field schemas, submission XML to values. No I/O, no SQL."""

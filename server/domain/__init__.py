@@ -1,0 +1,37 @@
+"""Domain logic: what Jaring does with forms, submissions, users and projects.
+
+Nothing here knows about HTTP. Functions take the `Services` container and plain values,
+run their work in one transaction, and raise `server.problems.Problem` when a request
+cannot be honoured.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from server.external.blobs import BlobStore
+from server.settings import Settings
+from server.store.database import Database
+
+
+@dataclass
+class Services:
+    """What the domain needs from the outside world, built once per process."""
+
+    settings: Settings
+    db: Database
+    blobs: BlobStore
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, pooled: bool = True) -> Services:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return cls(
+            settings=settings,
+            db=Database(settings.resolved_database_url(), pooled=pooled),
+            blobs=BlobStore(settings.blob_dir),
+        )
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,208 @@
+"""Web users, app users, sessions, and working out who is calling.
+
+`resolve_*` turn a bearer token, Basic credentials or an app user's key into an `Actor`
+with its roles. Verified Basic credentials are remembered briefly (keyed by a digest of
+the password and the stored hash), so ruODK and Power BI, which send them on every
+request, do not pay for scrypt each time; a password change invalidates them at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from server import problems
+from server.data.credentials import (
+    hash_password,
+    new_token,
+    same_secret,
+    token_digest,
+    verify_password,
+)
+from server.domain import Services, utcnow
+from server.domain.access import Actor
+from server.store import accounts as store
+from server.store.tables import Actor as ActorRow
+from server.store.tables import AuthSession, FieldKey, User
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 72 * 4
+BASIC_CACHE_SECONDS = 60.0
+BASIC_CACHE_SIZE = 1000
+
+
+@dataclass
+class NewSession:
+    token: str
+    row: AuthSession
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise problems.password_too_short()
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise problems.Problem(
+            "400.38", "The password or passphrase provided exceeds the maximum length."
+        )
+
+
+def create_user(
+    services: Services,
+    *,
+    email: str,
+    password: str | None,
+    admin: bool = False,
+    display_name: str | None = None,
+) -> tuple[ActorRow, User]:
+    email = email.strip()
+    if "@" not in email or len(email) > 320 or any(c.isspace() for c in email):
+        raise problems.unexpected_value("email", email, "expected an email address.")
+    if password is not None:
+        check_password_rules(password)
+    password_hash = hash_password(password) if password is not None else None
+    with services.db.write() as session:
+        if store.user_by_email(session, email=email) is not None:
+            raise problems.uniqueness_violation(["email"], [email])
+        actor, user = store.insert_user(
+            session,
+            email=email,
+            display_name=display_name or email,
+            password_hash=password_hash,
+            now=utcnow(),
+        )
+        if admin:
+            assert actor.id is not None
+            store.insert_assignment(session, actor_id=actor.id, role="admin", scope="*")
+    return actor, user
+
+
+def set_password(services: Services, *, email: str, password: str) -> None:
+    check_password_rules(password)
+    password_hash = hash_password(password)
+    with services.db.write() as session:
+        found = store.user_by_email(session, email=email)
+        if found is None:
+            raise problems.not_found()
+        found[1].password_hash = password_hash
+        session.add(found[1])
+
+
+def promote_to_admin(services: Services, *, email: str) -> bool:
+    """Make the user a site-wide administrator; False if they were one already."""
+    with services.db.write() as session:
+        found = store.user_by_email(session, email=email)
+        if found is None:
+            raise problems.not_found()
+        assert found[0].id is not None
+        return store.insert_assignment(session, actor_id=found[0].id, role="admin", scope="*")
+
+
+def log_in(services: Services, *, email: str, password: str) -> tuple[NewSession, ActorRow]:
+    with services.db.read() as session:
+        found = store.user_by_email(session, email=email)
+    # Hash even for an unknown email, so timing does not reveal which emails exist.
+    stored = found[1].password_hash if found else _DUMMY_HASH
+    if not verify_password(password, stored) or found is None:
+        raise problems.authentication_failed()
+    actor = found[0]
+    assert actor.id is not None
+    token = new_token()
+    now = utcnow()
+    with services.db.write() as session:
+        store.delete_expired_sessions(session, now=now)
+        row = store.insert_session(
+            session,
+            token_hash=token_digest(token),
+            actor_id=actor.id,
+            csrf=secrets.token_urlsafe(32),
+            now=now,
+            expires_at=now + timedelta(hours=services.settings.session_hours),
+        )
+    return NewSession(token=token, row=row), actor
+
+
+def log_out(services: Services, *, token_hash: str) -> None:
+    with services.db.write() as session:
+        store.delete_session(session, token_hash=token_hash)
+
+
+def resolve_bearer(services: Services, token: str) -> Actor:
+    digest = token_digest(token)
+    with services.db.read() as session:
+        row = store.session_by_token_hash(session, token_hash=digest)
+        if row is None or _aware(row.expires_at) <= utcnow():
+            raise problems.authentication_failed()
+        actor = store.actor_by_id(session, actor_id=row.actor_id)
+        if actor is None:
+            raise problems.authentication_failed()
+        resolved = _with_roles(session, actor)
+    resolved.session_token_hash = digest
+    return resolved
+
+
+_basic_cache: dict[str, tuple[float, int]] = {}
+_basic_lock = threading.Lock()
+
+
+def resolve_basic(services: Services, email: str, password: str) -> Actor:
+    with services.db.read() as session:
+        found = store.user_by_email(session, email=email)
+        stored = found[1].password_hash if found else None
+        key = hashlib.sha256(
+            f"{email.lower()}\0{password}\0{stored}".encode("utf-8", "surrogatepass")
+        ).hexdigest()
+        with _basic_lock:
+            hit = _basic_cache.get(key)
+        if found is None or hit is None or hit[0] < time.monotonic() or hit[1] != found[0].id:
+            if not verify_password(password, stored if found else _DUMMY_HASH) or found is None:
+                raise problems.authentication_failed()
+            assert found[0].id is not None
+            with _basic_lock:
+                if len(_basic_cache) >= BASIC_CACHE_SIZE:
+                    _basic_cache.clear()
+                _basic_cache[key] = (time.monotonic() + BASIC_CACHE_SECONDS, found[0].id)
+        return _with_roles(session, found[0])
+
+
+def resolve_app_user(services: Services, token: str) -> Actor:
+    with services.db.read() as session:
+        found = store.field_key_by_token_hash(session, token_hash=token_digest(token))
+        if found is None or found[1].token is None or not same_secret(found[1].token, token):
+            raise problems.authentication_failed()
+        return _with_roles(session, found[0], field_key=found[1])
+
+
+def _with_roles(session: Session, actor: ActorRow, field_key: FieldKey | None = None) -> Actor:
+    assert actor.id is not None
+    resolved = Actor(id=actor.id, type=actor.type, display_name=actor.display_name)
+    if actor.type == "field_key":
+        if field_key is None:
+            found = session.get(FieldKey, actor.id)
+            if found is None or found.token is None:
+                raise problems.authentication_failed()
+            field_key = found
+        resolved.app_user_project = field_key.project_id
+    for assignment in store.assignments_of(session, actor_id=actor.id):
+        if assignment.scope == "*" and assignment.role == "admin":
+            resolved.is_admin = actor.type == "user"
+        elif assignment.scope.startswith("project:") and actor.type == "user":
+            project_id = int(assignment.scope.split(":", 1)[1])
+            resolved.project_roles.setdefault(project_id, set()).add(assignment.role)
+        elif assignment.scope.startswith("form:") and assignment.role == "app-user":
+            resolved.app_user_forms.add(int(assignment.scope.split(":", 1)[1]))
+    return resolved
+
+
+def _aware(moment: datetime) -> datetime:
+    from datetime import UTC
+
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))

@@ -1,0 +1,83 @@
+"""Giving roles to actors on forms (app users) — Central's form assignments.
+
+Roles are named by their system name (``app-user``) or by Central's numeric role id.
+"""
+
+from __future__ import annotations
+
+from server import problems
+from server.domain import Services
+from server.domain.access import ASSIGNMENT_CREATE, ASSIGNMENT_DELETE, ASSIGNMENT_LIST, Actor
+from server.domain.projects import get_project
+from server.store import accounts as account_store
+from server.store import forms as form_store
+
+ROLE_IDS = {"admin": 1, "app-user": 2, "manager": 3, "viewer": 4, "formfill": 5}
+ROLE_NAMES = {str(number): name for name, number in ROLE_IDS.items()}
+FORM_ROLES = {"app-user"}
+
+
+def role_name(role: str) -> str:
+    name = ROLE_NAMES.get(role, role)
+    if name not in ROLE_IDS:
+        raise problems.not_found()
+    return name
+
+
+def assign_form(
+    services: Services,
+    actor: Actor,
+    *,
+    project_id: int,
+    xml_form_id: str,
+    role: str,
+    actor_id: int,
+) -> None:
+    form_id = _form_id(services, actor, project_id, xml_form_id, ASSIGNMENT_CREATE)
+    name = role_name(role)
+    if name not in FORM_ROLES:
+        raise problems.unexpected_value("role", role, "only app-user can be given on a form.")
+    with services.db.write() as session:
+        if account_store.field_key_by_id(session, project_id=project_id, actor_id=actor_id) is None:
+            raise problems.not_found()
+        account_store.insert_assignment(
+            session, actor_id=actor_id, role=name, scope=f"form:{form_id}"
+        )
+
+
+def unassign_form(
+    services: Services,
+    actor: Actor,
+    *,
+    project_id: int,
+    xml_form_id: str,
+    role: str,
+    actor_id: int,
+) -> None:
+    form_id = _form_id(services, actor, project_id, xml_form_id, ASSIGNMENT_DELETE)
+    with services.db.write() as session:
+        removed = account_store.delete_assignment(
+            session, actor_id=actor_id, role=role_name(role), scope=f"form:{form_id}"
+        )
+    if not removed:
+        raise problems.not_found()
+
+
+def list_form_assignments(
+    services: Services, actor: Actor, *, project_id: int, xml_form_id: str, role: str
+) -> list[tuple[int, int]]:
+    form_id = _form_id(services, actor, project_id, xml_form_id, ASSIGNMENT_LIST)
+    name = role_name(role)
+    with services.db.read() as session:
+        rows = account_store.assignments_on(session, scope=f"form:{form_id}", role=name)
+    return [(row.actor_id, ROLE_IDS[row.role]) for row in rows]
+
+
+def _form_id(services: Services, actor: Actor, project_id: int, xml_form_id: str, verb: str) -> int:
+    get_project(services, actor, project_id)
+    actor.require(verb, project_id=project_id)
+    with services.db.read() as session:
+        form = form_store.form_by_xml_id(session, project_id=project_id, xml_form_id=xml_form_id)
+    if form is None or form.id is None:
+        raise problems.not_found()
+    return form.id

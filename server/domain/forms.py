@@ -1,0 +1,374 @@
+"""Forms: creating them from XForms or XLSForms, drafts, media, publishing, and reading.
+
+A form is compiled once, when it is uploaded: the XForm (converted from the XLSForm when
+that is what came), its MD5 hash, version and field schema are stored with it, so serving
+the form list or a form never runs pyxform or re-reads XML.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+from dataclasses import dataclass
+from datetime import datetime
+from typing import BinaryIO
+
+from lxml import etree
+from sqlmodel import Session
+
+from server import problems
+from server.data.credentials import new_token
+from server.data.xform import XFORMS_NS, XHTML_NS, XFormInfo, read_xform
+from server.data.xml import XmlError, parse_untrusted_xml
+from server.domain import Services, utcnow
+from server.domain.access import FORM_CREATE, FORM_LIST, FORM_READ, FORM_UPDATE, Actor
+from server.domain.projects import get_project
+from server.external.xlsform import (
+    XLS_CONTENT_TYPE,
+    XLSX_CONTENT_TYPE,
+    XlsFormError,
+    convert_xlsform,
+)
+from server.store import forms as store
+from server.store.tables import Blob, Form, FormAttachment, FormDef
+
+XML_CONTENT_TYPES = {"application/xml", "text/xml"}
+
+
+@dataclass
+class Definition:
+    """A form definition ready to store: its XForm and what was read from it."""
+
+    xml: bytes
+    info: XFormInfo
+    xlsx: bytes | None = None
+
+
+@dataclass
+class FormView:
+    """A form with the definition a caller sees: the published one, else the draft."""
+
+    form: Form
+    definition: FormDef | None
+    draft: FormDef | None = None
+
+
+def prepare_definition(
+    body: bytes,
+    content_type: str,
+    *,
+    form_id_fallback: str | None = None,
+    ignore_warnings: bool = False,
+) -> Definition:
+    """Read an uploaded XForm, or compile an uploaded XLSForm, refusing what is not usable."""
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    xlsx: bytes | None = None
+    if media_type in (XLSX_CONTENT_TYPE, XLS_CONTENT_TYPE):
+        try:
+            converted = convert_xlsform(
+                body,
+                file_type="xls" if media_type == XLS_CONTENT_TYPE else "xlsx",
+                form_id_fallback=form_id_fallback,
+            )
+        except XlsFormError as error:
+            raise problems.xlsform_not_valid(error.message, error.warnings) from error
+        if converted.warnings and not ignore_warnings:
+            raise problems.form_warnings(converted.warnings)
+        xml, xlsx = converted.xform, body
+    elif media_type in XML_CONTENT_TYPES or media_type == "":
+        xml = body
+    else:
+        raise problems.unexpected_value(
+            "Content-Type", media_type, "expected an XForm (application/xml) or an XLSForm (.xlsx)."
+        )
+    try:
+        info = read_xform(xml)
+    except XmlError as error:
+        raise problems.unparseable("xml", len(body), str(error)) from error
+    return Definition(xml=xml, info=info, xlsx=xlsx)
+
+
+def create_form(
+    services: Services,
+    actor: Actor,
+    *,
+    project_id: int,
+    definition: Definition,
+    publish: bool,
+) -> Form:
+    get_project(services, actor, project_id)
+    actor.require(FORM_CREATE, project_id=project_id)
+    xlsx_blob = _store_xlsx(services, definition)
+    now = utcnow()
+    with services.db.write() as session:
+        if (
+            store.form_by_xml_id(
+                session, project_id=project_id, xml_form_id=definition.info.xml_form_id
+            )
+            is not None
+        ):
+            raise problems.uniqueness_violation(
+                ["projectId", "xmlFormId"], [str(project_id), definition.info.xml_form_id]
+            )
+        form = store.insert_form(
+            session,
+            project_id=project_id,
+            xml_form_id=definition.info.xml_form_id,
+            created_by=actor.id,
+            now=now,
+        )
+        form_def = _insert_def(session, form, definition, xlsx_blob, now)
+        if publish:
+            form_def.published_at = now
+            form.current_def_id = form_def.id
+        else:
+            form.draft_def_id = form_def.id
+            form.draft_token = new_token()
+        session.add(form_def)
+        session.add(form)
+    return form
+
+
+def publish_draft(
+    services: Services,
+    actor: Actor,
+    *,
+    project_id: int,
+    xml_form_id: str,
+    version: str | None = None,
+) -> Form:
+    """Publish the form's draft, optionally under a new version string."""
+    form = _form_for(services, actor, project_id, xml_form_id, FORM_UPDATE)
+    now = utcnow()
+    with services.db.write() as session:
+        form = store.form_by_id(session, form_id=form.id or 0) or form
+        if form.draft_def_id is None:
+            raise problems.not_found()
+        draft = store.form_def_by_id(session, form_def_id=form.draft_def_id)
+        assert draft is not None and form.id is not None
+        if version is not None and version != draft.version:
+            draft.xml = _with_version(draft.xml, version)
+            draft.version = version
+            draft.md5 = hashlib.md5(draft.xml, usedforsecurity=False).hexdigest()
+            draft.sha256 = hashlib.sha256(draft.xml).hexdigest()
+        if store.published_def_by_version(session, form_id=form.id, version=draft.version):
+            raise problems.version_uniqueness_violation(form.xml_form_id, draft.version)
+        draft.published_at = now
+        form.current_def_id = draft.id
+        form.draft_def_id = None
+        form.draft_token = None
+        form.updated_at = now
+        session.add(draft)
+        session.add(form)
+    return form
+
+
+def set_draft_attachment(
+    services: Services,
+    actor: Actor,
+    *,
+    project_id: int,
+    xml_form_id: str,
+    name: str,
+    content: BinaryIO,
+    content_type: str | None,
+) -> FormAttachment:
+    form = _form_for(services, actor, project_id, xml_form_id, FORM_UPDATE)
+    if form.draft_def_id is None:
+        raise problems.not_found()
+    ref = services.blobs.put_file(content)
+    now = utcnow()
+    with services.db.write() as session:
+        attachment = store.form_attachment(session, form_def_id=form.draft_def_id, name=name)
+        if attachment is None:
+            raise problems.not_found()
+        store.upsert_blob(session, sha256=ref.sha256, md5=ref.md5, size=ref.size)
+        attachment.blob_sha = ref.sha256
+        attachment.content_type = content_type or _guess_content_type(name)
+        attachment.updated_at = now
+        session.add(attachment)
+        return attachment
+
+
+def list_forms(services: Services, actor: Actor, *, project_id: int) -> list[FormView]:
+    get_project(services, actor, project_id)
+    actor.require(FORM_LIST, project_id=project_id)
+    with services.db.read() as session:
+        views = []
+        for form in store.list_forms(session, project_id=project_id):
+            definition_id = form.current_def_id or form.draft_def_id
+            definition = store.form_def_by_id(session, form_def_id=definition_id or 0)
+            views.append(FormView(form=form, definition=definition))
+        return views
+
+
+def get_form(services: Services, actor: Actor, *, project_id: int, xml_form_id: str) -> FormView:
+    form = _form_for(services, actor, project_id, xml_form_id, FORM_READ)
+    with services.db.read() as session:
+        definition_id = form.current_def_id or form.draft_def_id
+        definition = store.form_def_by_id(session, form_def_id=definition_id or 0)
+        draft = store.form_def_by_id(session, form_def_id=form.draft_def_id or 0)
+    return FormView(form=form, definition=definition, draft=draft)
+
+
+def open_forms_for_phone(
+    services: Services, actor: Actor, *, project_id: int
+) -> list[tuple[Form, FormDef, bool]]:
+    """What a phone's form list shows: open, published forms the caller may fill.
+
+    Each entry is the form, its published definition and whether it has media.
+    """
+    get_project(services, actor, project_id)
+    with services.db.read() as session:
+        entries = []
+        for form in store.list_forms(session, project_id=project_id):
+            if form.state != "open" or form.current_def_id is None:
+                continue
+            if not actor.can(FORM_READ, project_id=project_id, form_id=form.id):
+                continue
+            definition = store.form_def_by_id(session, form_def_id=form.current_def_id)
+            assert definition is not None
+            has_media = bool(store.form_attachments(session, form_def_id=form.current_def_id))
+            entries.append((form, definition, has_media))
+        return entries
+
+
+def published_definition(
+    services: Services, actor: Actor, *, project_id: int, xml_form_id: str
+) -> tuple[Form, FormDef]:
+    view = get_form(services, actor, project_id=project_id, xml_form_id=xml_form_id)
+    if view.form.current_def_id is None or view.definition is None:
+        raise problems.not_found()
+    return view.form, view.definition
+
+
+def attachments_with_blobs(
+    services: Services, *, form_def_id: int
+) -> list[tuple[FormAttachment, Blob | None]]:
+    with services.db.read() as session:
+        return store.form_attachments_with_blobs(session, form_def_id=form_def_id)
+
+
+def attachment_blob(
+    services: Services,
+    actor: Actor,
+    *,
+    project_id: int,
+    xml_form_id: str,
+    name: str,
+    draft: bool = False,
+) -> tuple[FormAttachment, Blob]:
+    view = get_form(services, actor, project_id=project_id, xml_form_id=xml_form_id)
+    form_def = view.draft if draft else (view.definition if view.form.current_def_id else None)
+    if form_def is None or form_def.id is None:
+        raise problems.not_found()
+    with services.db.read() as session:
+        for attachment, blob in store.form_attachments_with_blobs(session, form_def_id=form_def.id):
+            if attachment.name == name and blob is not None:
+                return attachment, blob
+    raise problems.not_found()
+
+
+def _form_for(
+    services: Services, actor: Actor, project_id: int, xml_form_id: str, verb: str
+) -> Form:
+    get_project(services, actor, project_id)
+    with services.db.read() as session:
+        form = store.form_by_xml_id(session, project_id=project_id, xml_form_id=xml_form_id)
+    if form is None:
+        raise problems.not_found()
+    actor.require(verb, project_id=project_id, form_id=form.id)
+    return form
+
+
+def _insert_def(
+    session: Session, form: Form, definition: Definition, xlsx_blob: str | None, now: datetime
+) -> FormDef:
+    assert form.id is not None
+    form_def = store.insert_form_def(
+        session,
+        form_id=form.id,
+        version=definition.info.version,
+        name=definition.info.title,
+        xml=definition.xml,
+        md5=hashlib.md5(definition.xml, usedforsecurity=False).hexdigest(),
+        sha256=hashlib.sha256(definition.xml).hexdigest(),
+        schema=[f.as_json() for f in definition.info.fields],
+        xlsx_blob=xlsx_blob,
+        now=now,
+    )
+    assert form_def.id is not None
+    for name, media_type in sorted(definition.info.media.items()):
+        store.insert_form_attachment(session, form_def_id=form_def.id, name=name, type=media_type)
+    return form_def
+
+
+def _store_xlsx(services: Services, definition: Definition) -> str | None:
+    if definition.xlsx is None:
+        return None
+    ref = services.blobs.put_bytes(definition.xlsx)
+    with services.db.write() as session:
+        store.upsert_blob(session, sha256=ref.sha256, md5=ref.md5, size=ref.size)
+    return ref.sha256
+
+
+def _with_version(xml: bytes, version: str) -> bytes:
+    """The XForm with its primary instance's version attribute set to ``version``."""
+    root = parse_untrusted_xml(xml)
+    model = root.find(f"{{{XHTML_NS}}}head/{{{XFORMS_NS}}}model")
+    instance = model.find(f"{{{XFORMS_NS}}}instance") if model is not None else None
+    data = None
+    if instance is not None:
+        data = next((el for el in instance if isinstance(el.tag, str)), None)
+    if data is None:
+        raise problems.unparseable("xml", len(xml), "the form has no primary instance")
+    data.set("version", version)
+    return etree.tostring(root.getroottree(), xml_declaration=True, encoding="utf-8")
+
+
+def _guess_content_type(name: str) -> str:
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+def create_draft(
+    services: Services,
+    actor: Actor,
+    *,
+    project_id: int,
+    xml_form_id: str,
+    definition: Definition | None,
+) -> Form:
+    """Start a draft of an existing form: a new definition, or a copy of the published one.
+
+    Media already uploaded for the published version carry over to the draft by name.
+    """
+    form = _form_for(services, actor, project_id, xml_form_id, FORM_UPDATE)
+    if definition is not None and definition.info.xml_form_id != form.xml_form_id:
+        raise problems.unexpected_value(
+            "xmlFormId", definition.info.xml_form_id, f"expected {form.xml_form_id}."
+        )
+    xlsx_blob = _store_xlsx(services, definition) if definition is not None else None
+    now = utcnow()
+    with services.db.write() as session:
+        form = store.form_by_id(session, form_id=form.id or 0) or form
+        current = store.form_def_by_id(session, form_def_id=form.current_def_id or 0)
+        if definition is None:
+            if current is None:
+                raise problems.not_found()
+            definition = Definition(xml=current.xml, info=read_xform(current.xml))
+        draft = _insert_def(session, form, definition, xlsx_blob, now)
+        assert draft.id is not None
+        if current is not None and current.id is not None:
+            carried = {a.name: a for a in store.form_attachments(session, form_def_id=current.id)}
+            for attachment in store.form_attachments(session, form_def_id=draft.id):
+                previous = carried.get(attachment.name)
+                if previous is not None and previous.blob_sha is not None:
+                    attachment.blob_sha = previous.blob_sha
+                    attachment.content_type = previous.content_type
+                    attachment.updated_at = previous.updated_at
+                    session.add(attachment)
+        form.draft_def_id = draft.id
+        form.draft_token = new_token()
+        form.updated_at = now
+        session.add(form)
+    return form

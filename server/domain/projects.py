@@ -1,0 +1,115 @@
+"""Projects, their app users, and role assignments within them."""
+
+from __future__ import annotations
+
+from server import problems
+from server.data.credentials import new_token, token_digest
+from server.domain import Services, utcnow
+from server.domain.access import (
+    FIELD_KEY_CREATE,
+    FIELD_KEY_DELETE,
+    FIELD_KEY_LIST,
+    PROJECT_READ,
+    Actor,
+)
+from server.store import accounts as account_store
+from server.store import projects as store
+from server.store.tables import Actor as ActorRow
+from server.store.tables import FieldKey, Project
+
+MAX_NAME_LENGTH = 300
+
+
+def create_project(
+    services: Services, actor: Actor, *, name: str, description: str | None = None
+) -> Project:
+    actor.require_admin()
+    name = _clean_name(name)
+    with services.db.write() as session:
+        return store.insert_project(session, name=name, description=description, now=utcnow())
+
+
+def get_project(services: Services, actor: Actor, project_id: int) -> Project:
+    with services.db.read() as session:
+        project = store.project_by_id(session, project_id=project_id)
+    if project is None:
+        raise problems.not_found()
+    if actor.type == "field_key":
+        if actor.app_user_project != project_id:
+            raise actor.refusal()
+    else:
+        actor.require(PROJECT_READ, project_id=project_id)
+    return project
+
+
+def list_projects(services: Services, actor: Actor) -> list[Project]:
+    if actor.anonymous:
+        raise actor.refusal()
+    with services.db.read() as session:
+        return store.list_projects(session, only_ids=actor.visible_project_ids())
+
+
+def create_app_user(
+    services: Services,
+    actor: Actor,
+    *,
+    project_id: int,
+    display_name: str,
+    form_ids: list[int] | None = None,
+) -> tuple[ActorRow, FieldKey]:
+    """A new app user of the project, optionally given access to some of its forms."""
+    get_project(services, actor, project_id)
+    actor.require(FIELD_KEY_CREATE, project_id=project_id)
+    display_name = _clean_name(display_name, field="displayName")
+    token = new_token()
+    with services.db.write() as session:
+        row, key = account_store.insert_field_key(
+            session,
+            project_id=project_id,
+            display_name=display_name,
+            token=token,
+            token_hash=token_digest(token),
+            created_by=actor.id,
+            now=utcnow(),
+        )
+        assert row.id is not None
+        for form_id in form_ids or []:
+            account_store.insert_assignment(
+                session, actor_id=row.id, role="app-user", scope=f"form:{form_id}"
+            )
+    return row, key
+
+
+def list_app_users(
+    services: Services, actor: Actor, *, project_id: int
+) -> list[tuple[ActorRow, FieldKey]]:
+    get_project(services, actor, project_id)
+    actor.require(FIELD_KEY_LIST, project_id=project_id)
+    with services.db.read() as session:
+        return account_store.list_field_keys(session, project_id=project_id)
+
+
+def revoke_app_user(services: Services, actor: Actor, *, project_id: int, actor_id: int) -> None:
+    """Delete an app user: its token stops working at once, its assignments go."""
+    get_project(services, actor, project_id)
+    actor.require(FIELD_KEY_DELETE, project_id=project_id)
+    with services.db.write() as session:
+        found = account_store.field_key_by_id(session, project_id=project_id, actor_id=actor_id)
+        if found is None:
+            raise problems.not_found()
+        row, key = found
+        key.token = None
+        key.token_hash = None
+        row.deleted_at = utcnow()
+        session.add(key)
+        session.add(row)
+        account_store.delete_assignments_of(session, actor_id=actor_id)
+
+
+def _clean_name(name: str, field: str = "name") -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise problems.missing_parameter(field)
+    name = name.strip()
+    if len(name) > MAX_NAME_LENGTH:
+        raise problems.unexpected_value(field, name[:40] + "…", "it is too long.")
+    return name

@@ -1,0 +1,1 @@
+"""Wire formats: OpenRosa XML documents and the JSON shapes of Central's REST API."""

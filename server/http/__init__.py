@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by the resources: who is calling, error rendering, URLs, limits."""

@@ -1,0 +1,60 @@
+"""Working out the caller of a request: app-user key in the path, bearer token, or Basic.
+
+``/v1/key/{key}/…`` is an app user (ODK Collect); otherwise ``Authorization: Bearer``
+is a session from ``POST /v1/sessions`` (pyODK) and ``Authorization: Basic`` a web user's
+email and password (ruODK, Excel and Power BI, Collect configured with a web user).
+No credentials at all is an anonymous caller, refused by whatever needs rights.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from server import problems
+from server.domain import Services
+from server.domain.access import Actor
+from server.domain.accounts import resolve_app_user, resolve_basic, resolve_bearer
+
+MAX_CREDENTIAL_LENGTH = 1024
+
+
+def services_of(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def current_actor(request: Request) -> Actor:
+    services = services_of(request)
+    key = request.path_params.get("key")
+    if key is not None:
+        if len(key) > MAX_CREDENTIAL_LENGTH:
+            raise problems.authentication_failed()
+        return resolve_app_user(services, key)
+    header = request.headers.get("authorization")
+    if not header:
+        return Actor()
+    if len(header) > MAX_CREDENTIAL_LENGTH:
+        raise problems.authentication_failed()
+    scheme, _, value = header.partition(" ")
+    scheme = scheme.lower()
+    value = value.strip()
+    if scheme == "bearer" and value:
+        return resolve_bearer(services, value)
+    if scheme == "basic" and value:
+        try:
+            decoded = base64.b64decode(value, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError) as error:
+            raise problems.authentication_failed() from error
+        email, sep, password = decoded.partition(":")
+        if not sep:
+            raise problems.authentication_failed()
+        return resolve_basic(services, email, password)
+    raise problems.authentication_failed()
+
+
+ServicesDep = Annotated[Services, Depends(services_of)]
+ActorDep = Annotated[Actor, Depends(current_actor)]

@@ -1,0 +1,80 @@
+"""Rendering errors: Problems as Central's JSON, or as OpenRosa XML to phones.
+
+Every failure leaves as a Problem: FastAPI's own validation errors become 400s, a full
+disk a 507, anything unexpected a 500.1 whose details stay in the log.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from server import problems
+from server.formats import openrosa
+from server.problems import Problem
+
+log = logging.getLogger("jaring.http")
+
+OPENROSA_PATH_ENDINGS = ("/formList", "/manifest", "/submission")
+
+
+def is_openrosa_request(request: Request) -> bool:
+    return request.url.path.endswith(OPENROSA_PATH_ENDINGS)
+
+
+def render_problem(request: Request, problem: Problem) -> Response:
+    headers = dict(problem.headers)
+    if problem.status == 401:
+        headers.setdefault("WWW-Authenticate", 'Basic charset="UTF-8"')
+    if is_openrosa_request(request):
+        return Response(
+            openrosa.response(problem.message, nature="error"),
+            status_code=problem.status,
+            media_type="text/xml; charset=utf-8",
+            headers=headers,
+        )
+    return JSONResponse(problem.as_json(), status_code=problem.status, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def on_problem(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, Problem)
+        return render_problem(request, exc)
+
+    async def on_validation(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        first = exc.errors()[0] if exc.errors() else {}
+        location = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
+        reason = str(first.get("msg", "invalid value"))
+        if first.get("type") == "missing":
+            problem = problems.missing_parameter(location or "body")
+        else:
+            problem = problems.unexpected_value(location or "body", first.get("input"), reason)
+        return render_problem(request, problem)
+
+    async def on_http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == 404:
+            return render_problem(request, problems.not_found())
+        if exc.status_code == 405:
+            return render_problem(
+                request, Problem("405.1", "This method is not allowed on this resource.")
+            )
+        return render_problem(request, Problem(f"{exc.status_code}.1", str(exc.detail)))
+
+    async def on_error(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            log.error("disk full while handling %s %s", request.method, request.url.path)
+            return render_problem(request, problems.storage_full())
+        log.exception("unexpected error handling %s %s", request.method, request.url.path)
+        return render_problem(request, problems.unknown())
+
+    app.add_exception_handler(Problem, on_problem)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(Exception, on_error)

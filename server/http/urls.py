@@ -1,0 +1,43 @@
+"""Building the absolute URLs Jaring hands out (form list, manifest, QR codes): one place.
+
+The origin is the configured public URL, or else the request's own scheme and host
+(honouring ``X-Forwarded-Proto`` and ``X-Forwarded-Host`` from a TLS-terminating proxy).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import Request
+
+from server.settings import Settings
+
+
+def origin(request: Request, settings: Settings) -> str:
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
+    proto = request.headers.get("x-forwarded-proto", request.url.scheme).split(",")[0].strip()
+    host = request.headers.get("x-forwarded-host") or request.headers.get("host")
+    if not host:
+        host = (
+            f"{request.url.hostname}:{request.url.port}"
+            if request.url.port
+            else str(request.url.hostname)
+        )
+    return f"{proto}://{host.split(',')[0].strip()}"
+
+
+def project_base(request: Request, settings: Settings, project_id: int) -> str:
+    """Where this caller reaches the project: under its app-user key, or plainly."""
+    key = request.path_params.get("key")
+    prefix = f"/v1/key/{quote(key, safe='')}" if key else "/v1"
+    return f"{origin(request, settings)}{prefix}/projects/{project_id}"
+
+
+def form_base(request: Request, settings: Settings, project_id: int, xml_form_id: str) -> str:
+    return f"{project_base(request, settings, project_id)}/forms/{quote(xml_form_id, safe='')}"
+
+
+def collect_server_url(server_origin: str, token: str, project_id: int) -> str:
+    """The server URL an app user's ODK Collect is configured with."""
+    return f"{server_origin.rstrip('/')}/v1/key/{token}/projects/{project_id}"

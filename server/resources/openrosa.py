@@ -1,0 +1,133 @@
+"""The OpenRosa endpoints ODK Collect calls: form list, manifest, and submission.
+
+Form and media downloads are the REST endpoints in `forms.py` (the same URLs Central
+uses). Everything here answers with OpenRosa XML, errors included.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException
+
+from server import problems
+from server.domain import forms, submissions
+from server.domain.submissions import IncomingFile
+from server.formats import openrosa
+from server.http.auth import ActorDep, ServicesDep
+from server.http.params import check_declared_length
+from server.http.urls import form_base
+
+router = APIRouter(tags=["openrosa"])
+
+OPENROSA_XML = "text/xml; charset=utf-8"
+XML_PART = "xml_submission_file"
+
+
+@router.get("/projects/{project_id}/formList")
+def form_list(
+    request: Request, services: ServicesDep, actor: ActorDep, project_id: int
+) -> Response:
+    if actor.anonymous:
+        raise actor.refusal()
+    entries = []
+    for form, definition, has_media in forms.open_forms_for_phone(
+        services, actor, project_id=project_id
+    ):
+        base = form_base(request, services.settings, project_id, form.xml_form_id)
+        entries.append(
+            openrosa.FormListEntry(
+                form_id=form.xml_form_id,
+                name=definition.name or form.xml_form_id,
+                version=definition.version,
+                md5=definition.md5,
+                download_url=f"{base}.xml",
+                manifest_url=f"{base}/manifest" if has_media else None,
+            )
+        )
+    return Response(openrosa.form_list(entries), media_type=OPENROSA_XML)
+
+
+@router.get("/projects/{project_id}/forms/{xml_form_id}/manifest")
+def manifest(
+    request: Request, services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str
+) -> Response:
+    form, definition = forms.published_definition(
+        services, actor, project_id=project_id, xml_form_id=xml_form_id
+    )
+    assert definition.id is not None
+    base = form_base(request, services.settings, project_id, form.xml_form_id)
+    files = [
+        openrosa.MediaFile(
+            name=attachment.name,
+            md5=blob.md5,
+            download_url=f"{base}/attachments/{quote(attachment.name, safe='')}",
+        )
+        for attachment, blob in forms.attachments_with_blobs(services, form_def_id=definition.id)
+        if blob is not None
+    ]
+    return Response(openrosa.manifest(files), media_type=OPENROSA_XML)
+
+
+@router.head("/projects/{project_id}/submission")
+@router.get("/projects/{project_id}/submission")
+def submission_preflight(services: ServicesDep, actor: ActorDep, project_id: int) -> Response:
+    if actor.anonymous:
+        raise actor.refusal()
+    return Response(
+        status_code=204,
+        headers={"X-OpenRosa-Accept-Content-Length": str(services.settings.max_submission_bytes)},
+    )
+
+
+@router.post("/projects/{project_id}/submission")
+async def submit(
+    request: Request,
+    services: ServicesDep,
+    actor: ActorDep,
+    project_id: int,
+    deviceID: str | None = None,  # noqa: N803 - the query parameter Collect sends
+) -> Response:
+    if actor.anonymous:
+        raise actor.refusal()
+    settings = services.settings
+    check_declared_length(request, settings.max_submission_bytes)
+    try:
+        form = await request.form(
+            max_files=settings.max_submission_parts,
+            max_fields=settings.max_submission_parts,
+            max_part_size=settings.max_submission_bytes,
+        )
+    except MultiPartException as error:
+        raise problems.multipart_parsing_failed(error.message) from error
+    try:
+        xml_part = form.get(XML_PART)
+        if xml_part is None:
+            raise problems.missing_multipart_field(XML_PART)
+        xml = await xml_part.read() if isinstance(xml_part, UploadFile) else xml_part.encode()
+        files = [
+            IncomingFile(name=part.filename or key, content_type=part.content_type, file=part.file)
+            for key, part in form.multi_items()
+            if key != XML_PART and isinstance(part, UploadFile)
+        ]
+        await run_in_threadpool(
+            submissions.ingest,
+            services,
+            actor,
+            project_id=project_id,
+            xml=xml,
+            files=files,
+            device_id=deviceID,
+            user_agent=request.headers.get("user-agent"),
+        )
+    finally:
+        await form.close()
+    return Response(
+        openrosa.response("full submission upload was successful!"),
+        status_code=201,
+        media_type=OPENROSA_XML,
+    )

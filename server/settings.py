@@ -1,0 +1,69 @@
+"""Jaring's settings: one pydantic-settings class, built by the caller and passed in.
+
+Nothing reads the environment at import time; `Settings()` is made by the command line
+(or a test) and handed to `create_app(settings)` and to the tasks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting, with its environment variable (``JARING_…`` unless named otherwise)."""
+
+    model_config = SettingsConfigDict(env_prefix="JARING_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path("jaring-data"),
+        description="Folder for the SQLite database (by default) and the attachment blob store.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        validation_alias="DATABASE_URL",
+        description=(
+            "SQLAlchemy URL of the database, e.g. postgresql+psycopg://postgres@127.0.0.1/jaring."
+            " Unset: a SQLite file jaring.db in the data directory."
+        ),
+    )
+    public_url: str | None = Field(
+        default=None,
+        description=(
+            "Origin that phones and clients use to reach this server (https://example.org)."
+            " Unset: taken from each request (Host and X-Forwarded-Proto)."
+        ),
+    )
+    max_submission_bytes: int = Field(
+        default=10_000_000,
+        description=(
+            "Largest submission POST accepted (XML plus attachments), in bytes; announced to"
+            " ODK Collect as X-OpenRosa-Accept-Content-Length so it splits larger ones."
+        ),
+    )
+    max_form_bytes: int = Field(
+        default=20_000_000,
+        description="Largest form definition (XForm or XLSForm) or form media upload, in bytes.",
+    )
+    max_submission_parts: int = Field(
+        default=500,
+        description="Most parts (files and fields) accepted in one multipart submission.",
+    )
+    session_hours: int = Field(
+        default=24, description="How long a web user's session token from /v1/sessions lasts."
+    )
+
+    def resolved_database_url(self) -> str:
+        """The database URL in use: DATABASE_URL, or the SQLite file in the data directory."""
+        if self.database_url:
+            url = self.database_url
+            if url.startswith("postgresql://") or url.startswith("postgres://"):
+                url = "postgresql+psycopg://" + url.split("://", 1)[1]
+            return url
+        return f"sqlite:///{(self.data_dir / 'jaring.db').resolve()}"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"

@@ -1,0 +1,88 @@
+"""The engine and its transactions: `Database.read()` and `Database.write()`.
+
+SQLite is used the way it works best: WAL mode, ``synchronous=FULL`` so a commit is on
+disk before a 201 goes out, and one writer at a time in this process (a lock, then
+``BEGIN IMMEDIATE``) so writers queue instead of failing with "database is locked".
+Other processes (the command line) wait on the busy timeout. PostgreSQL needs none of
+this: its normal commit is durable and row locks and unique constraints order writers.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import NullPool
+from sqlmodel import Session, create_engine
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class Database:
+    """One database: the engine plus the read and write transaction helpers."""
+
+    def __init__(self, url: str, *, pooled: bool = True) -> None:
+        """``pooled=False`` suits short command-line work: no connection is kept open."""
+        self.url = url
+        self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
+        self._write_lock = threading.Lock()
+        pool_args: dict[str, Any] = (
+            {"pool_size": 10, "max_overflow": 30} if pooled else {"poolclass": NullPool}
+        )
+        if self.is_sqlite:
+            timeout = SQLITE_BUSY_TIMEOUT_MS / 1000
+            connect_args = {"check_same_thread": False, "timeout": timeout}
+            self.engine = create_engine(url, connect_args=connect_args, **pool_args)
+            _configure_sqlite(self.engine)
+        else:
+            self.engine = create_engine(url, pool_pre_ping=pooled, **pool_args)
+        self._write_engine = self.engine.execution_options(jaring_write=True)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading; nothing it does is committed."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A session whose work is committed when the block ends without error."""
+        lock = self._write_lock if self.is_sqlite else None
+        if lock is not None:
+            lock.acquire()
+        try:
+            with Session(self._write_engine, expire_on_commit=False) as session:
+                try:
+                    yield session
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
+        finally:
+            if lock is not None:
+                lock.release()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN itself, so writers can say IMMEDIATE.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        immediate = connection.get_execution_options().get("jaring_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -1,0 +1,36 @@
+"""SQL for projects."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from server.store.tables import Project
+
+
+def insert_project(
+    session: Session, *, name: str, description: str | None, now: datetime
+) -> Project:
+    project = Project(name=name, description=description, created_at=now)
+    session.add(project)
+    session.flush()
+    return project
+
+
+def project_by_id(session: Session, *, project_id: int) -> Project | None:
+    project = session.get(Project, project_id)
+    return project if project is not None and project.deleted_at is None else None
+
+
+def list_projects(session: Session, *, only_ids: set[int] | None = None) -> list[Project]:
+    query = select(Project).where(col(Project.deleted_at).is_(None))
+    if only_ids is not None:
+        query = query.where(col(Project.id).in_(only_ids))
+    return list(session.exec(query.order_by(col(Project.name), col(Project.id))).all())
+
+
+def first_project(session: Session) -> Project | None:
+    return session.exec(
+        select(Project).where(col(Project.deleted_at).is_(None)).order_by(col(Project.id))
+    ).first()

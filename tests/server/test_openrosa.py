@@ -1,0 +1,312 @@
+"""ODK Collect's conversation with Jaring, over HTTP, through the Collect-like client."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import uuid
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from lxml import etree
+
+from server.domain import Services
+from sync import CollectClient, ServerRefused
+from tests.builders import collect_url, create_app_user, publish_xform, submission, xform
+
+CSV = b"name,label\nv1,Desa Satu\nv2,Desa Dua\n"
+
+
+@pytest.fixture
+def phone(
+    client: httpx.Client, admin_headers: dict[str, str], project_id: int, base_url: str
+) -> Iterator[CollectClient]:
+    assert publish_xform(client, admin_headers, project_id, xform()).status_code == 200
+    app_user = create_app_user(client, admin_headers, project_id, forms=("profil",))
+    with CollectClient(collect_url(base_url, app_user["token"], project_id)) as phone:
+        yield phone
+
+
+def test_form_list_download_and_hash(phone: CollectClient) -> None:
+    [item] = phone.form_list()
+    assert (item.form_id, item.name, item.version) == ("profil", "Profil inisiatif", "1")
+    assert item.manifest_url is None
+    body = phone.download_form(item)
+    assert body == xform()
+    assert item.hash == "md5:" + hashlib.md5(body).hexdigest()
+
+
+def test_every_response_has_the_openrosa_version_header(phone: CollectClient) -> None:
+    response = phone.client.get(f"{phone.server_url}/formList")
+    assert response.headers["x-openrosa-version"] == "1.0"
+    missing = phone.client.get(f"{phone.server_url}/forms/nope.xml")
+    assert missing.status_code == 404
+    assert missing.headers["x-openrosa-version"] == "1.0"
+
+
+def test_form_media_through_draft_then_publish(
+    client: httpx.Client, admin_headers: dict[str, str], project_id: int, base_url: str
+) -> None:
+    body = xform("desa", media=("villages.csv",))
+    created = publish_xform(client, admin_headers, project_id, body, publish="false")
+    assert created.status_code == 200, created.text
+    assert created.json()["publishedAt"] is None
+    listed = client.get(
+        f"/v1/projects/{project_id}/forms/desa/draft/attachments", headers=admin_headers
+    ).json()
+    assert listed == [
+        {"name": "villages.csv", "type": "file", "hash": None, "exists": False,
+         "blobExists": False, "datasetExists": False}
+    ]
+    uploaded = client.post(
+        f"/v1/projects/{project_id}/forms/desa/draft/attachments/villages.csv",
+        content=CSV, headers={**admin_headers, "Content-Type": "text/csv"},
+    )
+    assert uploaded.status_code == 200, uploaded.text
+    published = client.post(
+        f"/v1/projects/{project_id}/forms/desa/draft/publish", headers=admin_headers
+    )
+    assert published.status_code == 200, published.text
+    app_user = create_app_user(client, admin_headers, project_id, forms=("desa",))
+    with CollectClient(collect_url(base_url, app_user["token"], project_id)) as phone:
+        [item] = phone.form_list()
+        assert item.manifest_url is not None
+        assert item.manifest_url.endswith("/forms/desa/manifest")
+        [media] = phone.manifest(item)
+        assert media.filename == "villages.csv"
+        assert media.hash == "md5:" + hashlib.md5(CSV).hexdigest()
+        assert phone.download_media(media) == CSV
+
+
+def test_head_submission_announces_accepted_length(phone: CollectClient) -> None:
+    response = phone.client.head(f"{phone.server_url}/submission")
+    assert response.status_code == 204
+    assert int(response.headers["x-openrosa-accept-content-length"]) == 10_000_000
+
+
+def test_submission_is_stored_byte_for_byte(
+    phone: CollectClient, client: httpx.Client, admin_headers: dict[str, str], project_id: int
+) -> None:
+    xml = submission(instance_id="uuid:kwt-1", photo="foto.jpg")
+    assert phone.submit(xml, {"foto.jpg": b"\xff\xd8jpeg bytes"}) == 1
+    base = f"/v1/projects/{project_id}/forms/profil/submissions"
+    assert client.get(f"{base}/uuid:kwt-1.xml", headers=admin_headers).content == xml
+    meta = client.get(f"{base}/uuid:kwt-1", headers=admin_headers).json()
+    assert meta["instanceId"] == "uuid:kwt-1"
+    assert meta["deviceId"] == phone.device_id
+    assert meta["currentVersion"]["instanceName"] == "Koperasi Wanita Sejahtera"
+    attachments = client.get(f"{base}/uuid:kwt-1/attachments", headers=admin_headers).json()
+    assert attachments == [{"name": "foto.jpg", "exists": True}]
+    photo = client.get(f"{base}/uuid:kwt-1/attachments/foto.jpg", headers=admin_headers)
+    assert photo.content == b"\xff\xd8jpeg bytes"
+    listing = client.get(base, headers=admin_headers).json()
+    assert [s["instanceId"] for s in listing] == ["uuid:kwt-1"]
+
+
+def test_submission_response_is_openrosa(phone: CollectClient) -> None:
+    response = phone.client.post(
+        f"{phone.server_url}/submission",
+        headers={"X-OpenRosa-Version": "1.0"},
+        files={"xml_submission_file": ("s.xml", submission(), "text/xml")},
+    )
+    assert response.status_code == 201
+    root = etree.fromstring(response.content)
+    assert root.tag == "{http://openrosa.org/http/response}OpenRosaResponse"
+    assert "successful" in root[0].text
+
+
+def test_identical_resend_is_success_without_duplicate(
+    phone: CollectClient, services: Services, client: httpx.Client,
+    admin_headers: dict[str, str], project_id: int,
+) -> None:
+    xml = submission()
+    phone.submit(xml)
+    phone.submit(xml)
+    listing = client.get(
+        f"/v1/projects/{project_id}/forms/profil/submissions", headers=admin_headers
+    ).json()
+    assert len(listing) == 1
+
+
+def test_split_upload_merges_attachments(
+    phone: CollectClient, client: httpx.Client, admin_headers: dict[str, str], project_id: int,
+    services: Services,
+) -> None:
+    services.settings.max_submission_bytes = 6_000
+    xml = submission(instance_id="uuid:split", photo="a.jpg")
+    # The XML names one file; a second, unexpected file is ignored.
+    posts = phone.submit(xml, {"a.jpg": b"A" * 4_000, "stray.bin": b"B" * 4_000})
+    assert posts == 2
+    base = f"/v1/projects/{project_id}/forms/profil/submissions/uuid:split"
+    assert client.get(f"{base}/attachments", headers=admin_headers).json() == [
+        {"name": "a.jpg", "exists": True}
+    ]
+
+
+def test_resend_completes_missing_attachment(
+    phone: CollectClient, client: httpx.Client, admin_headers: dict[str, str], project_id: int
+) -> None:
+    xml = submission(instance_id="uuid:later", photo="p.jpg")
+    phone.submit(xml)
+    base = f"/v1/projects/{project_id}/forms/profil/submissions/uuid:later"
+    assert client.get(f"{base}/attachments", headers=admin_headers).json() == [
+        {"name": "p.jpg", "exists": False}
+    ]
+    phone.submit(xml, {"p.jpg": b"photo"})
+    assert client.get(f"{base}/attachments", headers=admin_headers).json() == [
+        {"name": "p.jpg", "exists": True}
+    ]
+    # A later resend with other bytes for a file already received changes nothing.
+    phone.submit(xml, {"p.jpg": b"other"})
+    assert client.get(f"{base}/attachments/p.jpg", headers=admin_headers).content == b"photo"
+
+
+def test_same_instance_id_other_xml_is_409(phone: CollectClient) -> None:
+    phone.submit(submission(instance_id="uuid:x", name="Satu"))
+    with pytest.raises(ServerRefused) as refused:
+        phone.submit(submission(instance_id="uuid:x", name="Dua"))
+    assert refused.value.status == 409
+    assert "different XML" in refused.value.message
+
+
+def test_edit_with_deprecated_id(
+    phone: CollectClient, client: httpx.Client, admin_headers: dict[str, str], project_id: int
+) -> None:
+    phone.submit(submission(instance_id="uuid:v1", name="Lama"))
+    edited = submission(instance_id="uuid:v2", name="Baru", deprecated_id="uuid:v1")
+    phone.submit(edited)
+    base = f"/v1/projects/{project_id}/forms/profil/submissions"
+    listing = client.get(base, headers=admin_headers).json()
+    assert [s["instanceId"] for s in listing] == ["uuid:v1"]
+    assert listing[0]["currentVersion"]["instanceId"] == "uuid:v2"
+    assert listing[0]["reviewState"] == "edited"
+    assert client.get(f"{base}/uuid:v1.xml", headers=admin_headers).content == edited
+    with pytest.raises(ServerRefused) as stale:
+        phone.submit(submission(instance_id="uuid:v3", deprecated_id="uuid:v1"))
+    assert stale.value.status == 409
+    with pytest.raises(ServerRefused) as unknown:
+        phone.submit(submission(instance_id="uuid:v4", deprecated_id="uuid:nowhere"))
+    assert unknown.value.status == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "words"),
+    [
+        (submission(form_id="nope"), 404, "Could not find"),
+        (submission(version="9"), 404, "form version"),
+        (b"<data id='profil'><meta><instanceID>x", 400, "not well-formed"),
+        (b"<data id='profil'><name>no meta</name></data>", 400, "instanceID"),
+        (b"<data><meta><instanceID>uuid:1</instanceID></meta></data>", 400, "id attribute"),
+    ],
+)
+def test_bad_submissions_are_refused_clearly(
+    phone: CollectClient, body: bytes, status: int, words: str
+) -> None:
+    with pytest.raises(ServerRefused) as refused:
+        phone.submit(body)
+    assert refused.value.status == status
+    assert words in refused.value.message
+
+
+def test_missing_xml_part_is_400(phone: CollectClient) -> None:
+    response = phone.client.post(
+        f"{phone.server_url}/submission",
+        headers={"X-OpenRosa-Version": "1.0"},
+        files={"other": ("x.txt", b"hello", "text/plain")},
+    )
+    assert response.status_code == 400
+    assert b"xml_submission_file" in response.content
+    assert response.headers["content-type"].startswith("text/xml")
+
+
+def test_closed_form_refuses_submissions(
+    phone: CollectClient, services: Services, project_id: int
+) -> None:
+    with services.db.write() as session:
+        from server.store.forms import form_by_xml_id
+
+        form = form_by_xml_id(session, project_id=project_id, xml_form_id="profil")
+        assert form is not None
+        form.state = "closed"
+        session.add(form)
+    assert phone.form_list() == []
+    with pytest.raises(ServerRefused) as refused:
+        phone.submit(submission())
+    assert refused.value.status == 409
+
+
+def test_app_user_sees_only_assigned_forms_of_its_project(
+    client: httpx.Client, admin_headers: dict[str, str], project_id: int, base_url: str
+) -> None:
+    publish_xform(client, admin_headers, project_id, xform("a"))
+    publish_xform(client, admin_headers, project_id, xform("b"))
+    app_user = create_app_user(client, admin_headers, project_id, forms=("a",))
+    with CollectClient(collect_url(base_url, app_user["token"], project_id)) as phone:
+        assert [item.form_id for item in phone.form_list()] == ["a"]
+        with pytest.raises(ServerRefused) as refused:
+            phone.submit(submission("b"))
+    assert refused.value.status == 403
+    other = client.post("/v1/projects", json={"name": "Aceh"}, headers=admin_headers).json()
+    with CollectClient(collect_url(base_url, app_user["token"], other["id"])) as elsewhere:
+        with pytest.raises(ServerRefused) as foreign:
+            elsewhere.form_list()
+    assert foreign.value.status == 403
+
+
+def test_revoked_token_stops_at_once(
+    phone: CollectClient, client: httpx.Client, admin_headers: dict[str, str], project_id: int
+) -> None:
+    [app_user] = client.get(f"/v1/projects/{project_id}/app-users", headers=admin_headers).json()
+    phone.form_list()
+    deleted = client.delete(
+        f"/v1/projects/{project_id}/app-users/{app_user['id']}", headers=admin_headers
+    )
+    assert deleted.status_code == 200
+    with pytest.raises(ServerRefused) as refused:
+        phone.form_list()
+    assert refused.value.status == 401
+
+
+def test_web_user_basic_auth_for_collect(
+    client: httpx.Client, admin_headers: dict[str, str], project_id: int, base_url: str
+) -> None:
+    from tests.builders import ADMIN_EMAIL, ADMIN_PASSWORD
+
+    publish_xform(client, admin_headers, project_id, xform())
+    with httpx.Client(auth=(ADMIN_EMAIL, ADMIN_PASSWORD)) as http:
+        phone = CollectClient(f"{base_url}/v1/projects/{project_id}", client=http)
+        assert [item.form_id for item in phone.form_list()] == ["profil"]
+        phone.submit(submission())
+    with CollectClient(f"{base_url}/v1/projects/{project_id}") as anonymous:
+        with pytest.raises(ServerRefused) as refused:
+            anonymous.form_list()
+    assert refused.value.status == 401
+
+
+def test_concurrent_retries_of_one_instance_store_one(
+    phone: CollectClient, client: httpx.Client, admin_headers: dict[str, str], project_id: int,
+    base_url: str,
+) -> None:
+    xml = submission(instance_id=f"uuid:{uuid.uuid4()}")
+    statuses: list[int] = []
+
+    def send() -> None:
+        with httpx.Client() as http:
+            response = http.post(
+                f"{phone.server_url}/submission",
+                headers={"X-OpenRosa-Version": "1.0"},
+                files={"xml_submission_file": ("s.xml", xml, "text/xml")},
+            )
+            statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=send) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [201] * 8
+    listing = client.get(
+        f"/v1/projects/{project_id}/forms/profil/submissions", headers=admin_headers
+    ).json()
+    assert len(listing) == 1

@@ -36,16 +36,14 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
     data_dir: DataDirOption = DEFAULT_DATA_DIR,
-    workers: Annotated[int, typer.Option(help="Server processes (PostgreSQL only).")] = 1,
 ) -> None:
     """Run the server: OpenRosa for ODK Collect and the ODK Central API."""
     import uvicorn
 
     from server.app import create_app
+    from server.http.logs import uvicorn_log_config
 
     services = open_services(data_dir, pooled=True)
-    if workers > 1 and services.db.is_sqlite:
-        raise typer.BadParameter("several workers need PostgreSQL (set DATABASE_URL)")
     typer.echo(f"Jaring on http://{host}:{port} (database: {_describe(services.db.url)})")
     uvicorn.run(
         create_app(services.settings, services=services),

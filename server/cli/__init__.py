@@ -50,6 +50,7 @@ def serve(
         host=host,
         port=port,
         log_level="info",
+        log_config=uvicorn_log_config(),
         proxy_headers=True,
         forwarded_allow_ips="127.0.0.1",
         timeout_keep_alive=30,

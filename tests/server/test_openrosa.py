@@ -56,12 +56,19 @@ def test_form_media_through_draft_then_publish(
         f"/v1/projects/{project_id}/forms/desa/draft/attachments", headers=admin_headers
     ).json()
     assert listed == [
-        {"name": "villages.csv", "type": "file", "hash": None, "exists": False,
-         "blobExists": False, "datasetExists": False}
+        {
+            "name": "villages.csv",
+            "type": "file",
+            "hash": None,
+            "exists": False,
+            "blobExists": False,
+            "datasetExists": False,
+        }
     ]
     uploaded = client.post(
         f"/v1/projects/{project_id}/forms/desa/draft/attachments/villages.csv",
-        content=CSV, headers={**admin_headers, "Content-Type": "text/csv"},
+        content=CSV,
+        headers={**admin_headers, "Content-Type": "text/csv"},
     )
     assert uploaded.status_code == 200, uploaded.text
     published = client.post(
@@ -117,8 +124,11 @@ def test_submission_response_is_openrosa(phone: CollectClient) -> None:
 
 
 def test_identical_resend_is_success_without_duplicate(
-    phone: CollectClient, services: Services, client: httpx.Client,
-    admin_headers: dict[str, str], project_id: int,
+    phone: CollectClient,
+    services: Services,
+    client: httpx.Client,
+    admin_headers: dict[str, str],
+    project_id: int,
 ) -> None:
     xml = submission()
     phone.submit(xml)
@@ -130,7 +140,10 @@ def test_identical_resend_is_success_without_duplicate(
 
 
 def test_split_upload_merges_attachments(
-    phone: CollectClient, client: httpx.Client, admin_headers: dict[str, str], project_id: int,
+    phone: CollectClient,
+    client: httpx.Client,
+    admin_headers: dict[str, str],
+    project_id: int,
     services: Services,
 ) -> None:
     services.settings.max_submission_bytes = 6_000
@@ -285,7 +298,10 @@ def test_web_user_basic_auth_for_collect(
 
 
 def test_concurrent_retries_of_one_instance_store_one(
-    phone: CollectClient, client: httpx.Client, admin_headers: dict[str, str], project_id: int,
+    phone: CollectClient,
+    client: httpx.Client,
+    admin_headers: dict[str, str],
+    project_id: int,
     base_url: str,
 ) -> None:
     xml = submission(instance_id=f"uuid:{uuid.uuid4()}")

@@ -32,9 +32,7 @@ def test_session_lifecycle(client: httpx.Client, admin_headers: dict[str, str]) 
     me = client.get("/v1/users/current", headers=admin_headers)
     assert me.status_code == 200
     assert me.json()["email"] == ADMIN_EMAIL and me.json()["type"] == "user"
-    assert client.delete("/v1/sessions/current", headers=admin_headers).json() == {
-        "success": True
-    }
+    assert client.delete("/v1/sessions/current", headers=admin_headers).json() == {"success": True}
     gone = client.get("/v1/users/current", headers=admin_headers)
     assert gone.status_code == 401 and gone.json()["code"] == 401.2
 
@@ -75,8 +73,18 @@ def test_form_json_has_central_keys(
     created = publish_xform(client, admin_headers, project_id, xform())
     assert created.status_code == 200
     form = created.json()
-    for key in ("projectId", "xmlFormId", "name", "version", "enketoId", "keyId", "hash",
-                "publishedAt", "state", "createdAt"):
+    for key in (
+        "projectId",
+        "xmlFormId",
+        "name",
+        "version",
+        "enketoId",
+        "keyId",
+        "hash",
+        "publishedAt",
+        "state",
+        "createdAt",
+    ):
         assert key in form
     assert form["xmlFormId"] == "profil" and form["state"] == "open"
     listed = client.get(f"/v1/projects/{project_id}/forms", headers=admin_headers).json()
@@ -120,7 +128,9 @@ def test_xlsform_upload(
 ) -> None:
     body = xlsform([["text", "nama", "Nama kelompok"]], [["form_id", "version"], ["kwt", "7"]])
     created = client.post(
-        f"/v1/projects/{project_id}/forms", params={"publish": "True"}, content=body,
+        f"/v1/projects/{project_id}/forms",
+        params={"publish": "True"},
+        content=body,
         headers={**admin_headers, "Content-Type": XLSX},
     )
     assert created.status_code == 200, created.text
@@ -132,7 +142,8 @@ def test_xlsform_fallback_id(
 ) -> None:
     body = xlsform([["text", "nama", "Nama"]])
     created = client.post(
-        f"/v1/projects/{project_id}/forms", content=body,
+        f"/v1/projects/{project_id}/forms",
+        content=body,
         headers={**admin_headers, "Content-Type": XLSX, "X-XlsForm-FormId-Fallback": "cadangan"},
     )
     assert created.status_code == 200, created.text
@@ -153,8 +164,9 @@ def test_xlsform_errors_and_warnings(
     warned = client.post(url, content=warned_body, headers=headers)
     assert warned.status_code == 400 and warned.json()["code"] == 400.16
     assert "Repeat has no label" in warned.json()["details"]["warnings"]["xlsFormWarnings"][0]
-    accepted = client.post(url, params={"ignoreWarnings": "true"}, content=warned_body,
-                           headers=headers)
+    accepted = client.post(
+        url, params={"ignoreWarnings": "true"}, content=warned_body, headers=headers
+    )
     assert accepted.status_code == 200, accepted.text
 
 

@@ -12,7 +12,10 @@ ADMIN_PASSWORD = "kata-sandi-rahasia"
 
 
 def xform(
-    form_id: str = "profil", version: str = "1", *, title: str = "Profil inisiatif",
+    form_id: str = "profil",
+    version: str = "1",
+    *,
+    title: str = "Profil inisiatif",
     media: tuple[str, ...] = (),
 ) -> bytes:
     """A small XForm with a group, a repeat, a select_multiple, a geopoint and a photo."""
@@ -53,8 +56,13 @@ def xform(
 
 
 def submission(
-    form_id: str = "profil", version: str = "1", *, instance_id: str | None = None,
-    name: str = "Koperasi Wanita Sejahtera", photo: str = "", deprecated_id: str | None = None,
+    form_id: str = "profil",
+    version: str = "1",
+    *,
+    instance_id: str | None = None,
+    name: str = "Koperasi Wanita Sejahtera",
+    photo: str = "",
+    deprecated_id: str | None = None,
     activities: tuple[tuple[str, str], ...] = (("tenun", "1500000"), ("kopi", "250000")),
 ) -> bytes:
     instance_id = instance_id or f"uuid:{uuid.uuid4()}"
@@ -73,7 +81,10 @@ def submission(
 
 
 def publish_xform(
-    client: httpx.Client, headers: dict[str, str], project_id: int, body: bytes,
+    client: httpx.Client,
+    headers: dict[str, str],
+    project_id: int,
+    body: bytes,
     **params: Any,
 ) -> httpx.Response:
     response = client.post(
@@ -86,7 +97,11 @@ def publish_xform(
 
 
 def create_app_user(
-    client: httpx.Client, headers: dict[str, str], project_id: int, *, forms: tuple[str, ...],
+    client: httpx.Client,
+    headers: dict[str, str],
+    project_id: int,
+    *,
+    forms: tuple[str, ...],
     name: str = "Enumerator",
 ) -> dict[str, Any]:
     """An app user of the project with the given forms; returns Central's JSON for it."""

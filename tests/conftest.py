@@ -44,8 +44,11 @@ def _postgres_url() -> str | None:
 def _admin_connection(url: str) -> psycopg.Connection[Any]:
     parsed = make_url(url)
     return psycopg.connect(
-        host=parsed.host or "127.0.0.1", port=parsed.port or 5432,
-        user=parsed.username or "postgres", dbname=parsed.database, autocommit=True,
+        host=parsed.host or "127.0.0.1",
+        port=parsed.port or 5432,
+        user=parsed.username or "postgres",
+        dbname=parsed.database,
+        autocommit=True,
     )
 
 
@@ -67,7 +70,9 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
     with _admin_connection(pg_url) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{template}"')
-    database = Database(make_url(pg_url).set(database=template).render_as_string(False), pooled=False)
+    database = Database(
+        make_url(pg_url).set(database=template).render_as_string(False), pooled=False
+    )
     upgrade(database)
     database.dispose()
     yield template

@@ -12,12 +12,12 @@ from typer.testing import CliRunner
 
 from server.cli import app
 from server.data.collect_settings import decode_settings
+from server.domain import Services
 from server.domain.access import SYSTEM
 from server.domain.accounts import log_in
 from server.domain.forms import list_forms
 from server.domain.projects import create_project, list_app_users
 from server.settings import Settings
-from server.domain import Services
 
 
 @pytest.fixture
@@ -38,7 +38,9 @@ def run(settings: Settings, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no
 
 
 def test_users_create_and_promote(run, services: Services) -> None:  # type: ignore[no-untyped-def]
-    created = run("users", "create", "ani@example.org", "--password-stdin", stdin="rahasia-sekali\n")
+    created = run(
+        "users", "create", "ani@example.org", "--password-stdin", stdin="rahasia-sekali\n"
+    )
     assert created.exit_code == 0, created.output
     session, actor = log_in(services, email="ani@example.org", password="rahasia-sekali")
     assert actor.display_name == "ani@example.org"
@@ -56,8 +58,14 @@ def test_app_users_create_prints_token_and_qr(run, services: Services, tmp_path:
     project = create_project(services, SYSTEM, name="Jawa Timur")
     qr_file = tmp_path / "qr.png"
     result = run(
-        "app-users", "create", str(project.id), "HP Surabaya", "--qr", str(qr_file),
-        "--origin", "https://jaring.example.org",
+        "app-users",
+        "create",
+        str(project.id),
+        "HP Surabaya",
+        "--qr",
+        str(qr_file),
+        "--origin",
+        "https://jaring.example.org",
     )
     assert result.exit_code == 0, result.output
     [(row, key)] = list_app_users(services, SYSTEM, project_id=project.id or 0)

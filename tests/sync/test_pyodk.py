@@ -17,13 +17,16 @@ def pyodk_client(tmp_path: Path, base_url: str, project_id: int) -> Client:
         f'base_url = "{base_url}"\n'
         f'username = "{ADMIN_EMAIL}"\n'
         f'password = "{ADMIN_PASSWORD}"\n'
-        f'default_project_id = {project_id}\n'
+        f"default_project_id = {project_id}\n"
     )
     return Client(config_path=str(config), cache_path=str(tmp_path / "pyodk_cache.toml"))
 
 
 def test_pyodk_sessions_projects_and_forms(
-    tmp_path: Path, base_url: str, client: httpx.Client, admin_headers: dict[str, str],
+    tmp_path: Path,
+    base_url: str,
+    client: httpx.Client,
+    admin_headers: dict[str, str],
     project_id: int,
 ) -> None:
     publish_xform(client, admin_headers, project_id, xform())

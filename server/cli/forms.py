@@ -1,0 +1,114 @@
+"""`jaring forms …`: build, check and document the XLSForm instruments.
+
+Parses arguments and calls `server.tasks.instruments`; every error or warning found
+there becomes one line on standard error and exit status 1.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from server.external.odk_validate import ValidatorUnavailable
+from server.tasks import instruments
+
+app = typer.Typer(help="Build, check and document the XLSForm instruments.", no_args_is_help=True)
+
+InstrumentsDir = Annotated[
+    Path,
+    typer.Option(
+        "--instruments",
+        "-i",
+        help="Folder holding the .xlsx instruments and their media/ folder.",
+        file_okay=False,
+    ),
+]
+DEFAULT_INSTRUMENTS = Path("instruments")
+
+
+def _fail(lines: list[str]) -> None:
+    for line in lines:
+        typer.echo(line, err=True)
+    raise typer.Exit(code=1)
+
+
+@app.command()
+def build(
+    out: Annotated[Path, typer.Option(help="Where to write the XForms and their media.")] = Path(
+        "build"
+    ),
+    instruments_dir: InstrumentsDir = DEFAULT_INSTRUMENTS,
+) -> None:
+    """Compile every instrument to <form_id>.xml plus <form_id>-media/ in OUT."""
+    try:
+        compiled = instruments.build(instruments_dir, out)
+    except instruments.InstrumentError as error:
+        _fail([str(finding) for finding in error.findings])
+        return
+    for instrument in compiled:
+        typer.echo(
+            f"{instrument.path.name}: {instrument.form_id} version {instrument.version}, "
+            f"{len(instrument.media)} media file(s) -> {out / (instrument.form_id + '.xml')}"
+        )
+
+
+@app.command()
+def check(
+    instruments_dir: InstrumentsDir = DEFAULT_INSTRUMENTS,
+    validate: Annotated[
+        bool, typer.Option(help="Run ODK Validate (needs Java) after compiling.")
+    ] = True,
+) -> None:
+    """Compile every instrument and run ODK Validate; exit 1 on any error or warning."""
+    started = time.monotonic()
+    try:
+        problems = instruments.check(instruments_dir, run_validate=validate)
+    except ValidatorUnavailable as error:
+        _fail([f"ODK Validate could not run: {error}"])
+        return
+    if problems:
+        _fail(problems)
+    count = len(instruments.find_instruments(instruments_dir))
+    typer.echo(f"{count} instrument(s) OK in {time.monotonic() - started:.1f} s.")
+
+
+@app.command()
+def dump(
+    instruments_dir: InstrumentsDir = DEFAULT_INSTRUMENTS,
+    check_only: Annotated[
+        bool,
+        typer.Option("--check", help="Write nothing; exit 1 if the committed files are stale."),
+    ] = False,
+) -> None:
+    """Regenerate the text form (text/<instrument>/<sheet>.csv) and CODEBOOK.md."""
+    if check_only:
+        problems = instruments.out_of_sync(instruments_dir)
+        if problems:
+            _fail([*problems, "Run `jaring forms dump` and commit the result."])
+        typer.echo("Text form and codebook are in sync with the workbooks.")
+        return
+    written = instruments.dump(instruments_dir)
+    for path in written:
+        typer.echo(f"wrote {path}")
+    if not written:
+        typer.echo("Nothing to do: text form and codebook were already in sync.")
+
+
+@app.command()
+def wilayah(
+    source: Annotated[
+        Path,
+        typer.Argument(
+            help="Folder with provinces/regencies/districts/villages.csv and SOURCE.md."
+        ),
+    ],
+    instruments_dir: InstrumentsDir = DEFAULT_INSTRUMENTS,
+) -> None:
+    """Write the location-cascade media files into INSTRUMENTS/media/ from the wilayah lists."""
+    for path in instruments.write_wilayah_media(
+        source, instruments_dir / instruments.MEDIA_DIRNAME
+    ):
+        typer.echo(f"wrote {path}")

@@ -8,9 +8,8 @@ from __future__ import annotations
 from server import problems
 from server.domain import Services
 from server.domain.access import ASSIGNMENT_CREATE, ASSIGNMENT_DELETE, ASSIGNMENT_LIST, Actor
-from server.domain.projects import get_project
+from server.domain.forms import authorised_form
 from server.store import accounts as account_store
-from server.store import forms as form_store
 
 ROLE_IDS = {"admin": 1, "app-user": 2, "manager": 3, "viewer": 4, "formfill": 5}
 ROLE_NAMES = {str(number): name for name, number in ROLE_IDS.items()}
@@ -74,10 +73,6 @@ def list_form_assignments(
 
 
 def _form_id(services: Services, actor: Actor, project_id: int, xml_form_id: str, verb: str) -> int:
-    get_project(services, actor, project_id)
-    actor.require(verb, project_id=project_id)
-    with services.db.read() as session:
-        form = form_store.form_by_xml_id(session, project_id=project_id, xml_form_id=xml_form_id)
-    if form is None or form.id is None:
-        raise problems.not_found()
+    form = authorised_form(services, actor, project_id, xml_form_id, verb)
+    assert form.id is not None
     return form.id

@@ -138,7 +138,7 @@ def publish_draft(
     version: str | None = None,
 ) -> Form:
     """Publish the form's draft, optionally under a new version string."""
-    form = _form_for(services, actor, project_id, xml_form_id, FORM_UPDATE)
+    form = authorised_form(services, actor, project_id, xml_form_id, FORM_UPDATE)
     now = utcnow()
     with services.db.write() as session:
         form = store.form_by_id(session, form_id=form.id or 0) or form
@@ -173,7 +173,7 @@ def set_draft_attachment(
     content: BinaryIO,
     content_type: str | None,
 ) -> FormAttachment:
-    form = _form_for(services, actor, project_id, xml_form_id, FORM_UPDATE)
+    form = authorised_form(services, actor, project_id, xml_form_id, FORM_UPDATE)
     if form.draft_def_id is None:
         raise problems.not_found()
     ref = services.blobs.put_file(content)
@@ -203,7 +203,7 @@ def list_forms(services: Services, actor: Actor, *, project_id: int) -> list[For
 
 
 def get_form(services: Services, actor: Actor, *, project_id: int, xml_form_id: str) -> FormView:
-    form = _form_for(services, actor, project_id, xml_form_id, FORM_READ)
+    form = authorised_form(services, actor, project_id, xml_form_id, FORM_READ)
     with services.db.read() as session:
         definition_id = form.current_def_id or form.draft_def_id
         definition = store.form_def_by_id(session, form_def_id=definition_id or 0)
@@ -269,9 +269,10 @@ def attachment_blob(
     raise problems.not_found()
 
 
-def _form_for(
+def authorised_form(
     services: Services, actor: Actor, project_id: int, xml_form_id: str, verb: str
 ) -> Form:
+    """The form, once the caller is known to hold ``verb`` on it (404 if there is none)."""
     get_project(services, actor, project_id)
     with services.db.read() as session:
         form = store.form_by_xml_id(session, project_id=project_id, xml_form_id=xml_form_id)
@@ -342,7 +343,7 @@ def create_draft(
 
     Media already uploaded for the published version carry over to the draft by name.
     """
-    form = _form_for(services, actor, project_id, xml_form_id, FORM_UPDATE)
+    form = authorised_form(services, actor, project_id, xml_form_id, FORM_UPDATE)
     if definition is not None and definition.info.xml_form_id != form.xml_form_id:
         raise problems.unexpected_value(
             "xmlFormId", definition.info.xml_form_id, f"expected {form.xml_form_id}."

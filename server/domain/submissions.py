@@ -31,6 +31,7 @@ from server.data.xform import FieldInfo
 from server.data.xml import XmlError
 from server.domain import Services, utcnow
 from server.domain.access import SUBMISSION_CREATE, SUBMISSION_LIST, SUBMISSION_READ, Actor
+from server.domain.forms import authorised_form
 from server.domain.projects import get_project
 from server.external.blobs import BlobRef
 from server.store import forms as form_store
@@ -268,22 +269,10 @@ class SubmissionView:
     definition: SubmissionDef
 
 
-def _readable_form(
-    services: Services, actor: Actor, project_id: int, xml_form_id: str, verb: str
-) -> Form:
-    get_project(services, actor, project_id)
-    with services.db.read() as session:
-        form = form_store.form_by_xml_id(session, project_id=project_id, xml_form_id=xml_form_id)
-    if form is None:
-        raise problems.not_found()
-    actor.require(verb, project_id=project_id, form_id=form.id)
-    return form
-
-
 def list_submissions(
     services: Services, actor: Actor, *, project_id: int, xml_form_id: str
 ) -> list[SubmissionView]:
-    form = _readable_form(services, actor, project_id, xml_form_id, SUBMISSION_LIST)
+    form = authorised_form(services, actor, project_id, xml_form_id, SUBMISSION_LIST)
     assert form.id is not None
     with services.db.read() as session:
         return [SubmissionView(s, d) for s, d in store.list_submissions(session, form_id=form.id)]
@@ -292,7 +281,7 @@ def list_submissions(
 def get_submission(
     services: Services, actor: Actor, *, project_id: int, xml_form_id: str, instance_id: str
 ) -> SubmissionView:
-    form = _readable_form(services, actor, project_id, xml_form_id, SUBMISSION_READ)
+    form = authorised_form(services, actor, project_id, xml_form_id, SUBMISSION_READ)
     assert form.id is not None
     with services.db.read() as session:
         submission = store.submission_by_instance_id(

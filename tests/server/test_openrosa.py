@@ -326,3 +326,22 @@ def test_concurrent_retries_of_one_instance_store_one(
         f"/v1/projects/{project_id}/forms/profil/submissions", headers=admin_headers
     ).json()
     assert len(listing) == 1
+
+
+def test_serialisation_variants_are_accepted(
+    phone: CollectClient, client: httpx.Client, admin_headers: dict[str, str], project_id: int
+) -> None:
+    variants = [
+        b'<?xml version="1.0" encoding="UTF-8"?>\n'
+        b'<data xmlns="http://opendatakit.org/submissions" xmlns:orx="http://openrosa.org/xforms"'
+        b' id="profil" version="1"><name>Satu</name>'
+        b"<orx:meta><orx:instanceID>uuid:ns-1</orx:instanceID></orx:meta></data>",
+        b"<data id='profil' version='1'><name>Dua</name><location>-5.1 119.4 0 5</location>"
+        b"<meta><instanceID>uuid:ns-2</instanceID></meta></data>",
+    ]
+    for variant in variants:
+        phone.submit(variant)
+    base = f"/v1/projects/{project_id}/forms/profil/submissions"
+    for number, variant in enumerate(variants, start=1):
+        stored = client.get(f"{base}/uuid:ns-{number}.xml", headers=admin_headers)
+        assert stored.content == variant

@@ -1,5 +1,5 @@
 """Jaring's client side, on httpx: talking to a Jaring (or ODK Central) server as ODK
-Collect does (`CollectClient`).
+Collect does (`CollectClient`), and as a Central API client does (`CentralClient`).
 
 Exceptions::
 
@@ -8,14 +8,18 @@ Exceptions::
     └── ProtocolError         the server's answer was not what the protocol says
 """
 
+from sync.central import CentralClient, Credentials, credentials_from
 from sync.errors import ProtocolError, ServerRefused, SyncError
 from sync.openrosa import CollectClient, FormListItem, MediaFileItem
 
 __all__ = [
+    "CentralClient",
     "CollectClient",
+    "Credentials",
     "FormListItem",
     "MediaFileItem",
     "ProtocolError",
     "ServerRefused",
     "SyncError",
+    "credentials_from",
 ]

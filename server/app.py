@@ -14,8 +14,21 @@ from fastapi import FastAPI
 
 from server.domain import Services
 from server.http.errors import install_error_handlers
-from server.http.middleware import BodySizeLimit, OpenRosaHeaders
-from server.resources import app_users, forms, openrosa, projects, sessions, submissions
+from server.http.middleware import BodySizeLimit, OpenRosaHeaders, RequestContext
+from server.resources import (
+    app_users,
+    audits,
+    draft_testing,
+    exports,
+    forms,
+    health,
+    odata,
+    openrosa,
+    projects,
+    sessions,
+    submissions,
+    users,
+)
 from server.settings import Settings
 from server.store.migrate import upgrade
 
@@ -42,16 +55,23 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     app.state.services = services
     install_error_handlers(app)
     for router in (
+        openrosa.router,  # first: the phones' requests are matched before any other
         sessions.router,
         projects.router,
+        exports.router,  # before forms: {xmlFormId}.svc must not be read as a form id
+        odata.router,
         forms.router,
         app_users.router,
         submissions.router,
-        openrosa.router,
+        users.router,
+        audits.router,
     ):
         app.include_router(router, prefix="/v1")
         app.include_router(router, prefix="/v1/key/{key}", include_in_schema=False)
+    app.include_router(draft_testing.router, prefix="/v1/test/{draft_token}")
+    app.include_router(health.router)
     limit = max(settings.max_submission_bytes, settings.max_form_bytes) + BODY_SLACK_BYTES
     app.add_middleware(BodySizeLimit, limit=limit)
     app.add_middleware(OpenRosaHeaders)
+    app.add_middleware(RequestContext)
     return app

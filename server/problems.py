@@ -200,6 +200,16 @@ def deprecating_old_submission(deprecated_id: str) -> Problem:
     )
 
 
+def too_many_attempts(retry_after: int) -> Problem:
+    # Central has no code for this; 429 is HTTP's, and pyODK waits and retries on it.
+    return Problem(
+        "429.1",
+        "Too many failed log-in attempts. Please wait before trying again.",
+        {"retryAfter": retry_after},
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
 def service_unavailable(reason: str) -> Problem:
     return Problem("503.1", f"The server cannot store this right now: {reason}")
 

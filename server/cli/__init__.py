@@ -8,6 +8,7 @@ and brings the database schema up to date before it does anything else.
 from __future__ import annotations
 
 import getpass
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from server.cli import forms
+from server.cli import backup, forms, pull, relay
 from server.cli.common import DEFAULT_DATA_DIR, DataDirOption, open_services
 from server.domain import accounts
 from server.problems import Problem
@@ -29,6 +30,10 @@ app_users_app = typer.Typer(help="App users: phones running ODK Collect.", no_ar
 app.add_typer(forms.app, name="forms")
 app.add_typer(users_app, name="users")
 app.add_typer(app_users_app, name="app-users")
+app.add_typer(relay.app, name="relay")
+app.command("backup")(backup.backup_command)
+app.command("restore")(backup.restore_command)
+app.command("pull")(pull.pull_command)
 
 
 @app.command()
@@ -51,10 +56,13 @@ def serve(
         port=port,
         log_level="info",
         log_config=uvicorn_log_config(),
+        access_log=False,  # RequestContext writes the access log, with request IDs
+        http="h11",  # bounded header parsing: a header block above 64 kB is refused
+        h11_max_incomplete_event_size=64 * 1024,
         proxy_headers=True,
-        forwarded_allow_ips="127.0.0.1",
-        timeout_keep_alive=30,
-        timeout_graceful_shutdown=30,
+        forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        timeout_keep_alive=5,  # idle keep-alive connections are closed after 5 s
+        timeout_graceful_shutdown=30,  # on SIGTERM, in-flight uploads get 30 s to finish
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -112,3 +112,71 @@ def wilayah(
         source, instruments_dir / instruments.MEDIA_DIRNAME
     ):
         typer.echo(f"wrote {path}")
+
+
+@app.command()
+def push(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Workbooks or folders of workbooks (default: instruments/)."),
+    ] = None,
+    server: Annotated[
+        str | None, typer.Option(help="Server origin, e.g. https://jaring.example.org.")
+    ] = None,
+    project: Annotated[int | None, typer.Option(help="Project ID on the server.")] = None,
+    email: Annotated[
+        str | None, typer.Option(envvar="JARING_EMAIL", help="Web user's email.")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="pyODK config file (its central section).")
+    ] = None,
+) -> None:
+    """Compile the instruments, then create or update and publish them on a server.
+
+    The password comes from JARING_PASSWORD, the pyODK config file, or a prompt.
+    """
+    from sync import CentralClient, SyncError
+    from sync.push import compile_all, push_instruments, resolve_credentials
+
+    try:
+        compiled = compile_all(paths or [DEFAULT_INSTRUMENTS])
+    except instruments.InstrumentError as error:
+        _fail([str(finding) for finding in error.findings])
+        return
+    except SyncError as error:
+        _fail([str(error)])
+        return
+    try:
+        credentials = resolve_credentials(
+            server_url=server,
+            email=email,
+            config_path=config,
+            prompt=lambda: typer.prompt("Password", hide_input=True),
+        )
+    except SyncError as error:
+        _fail([str(error)])
+        return
+    project_id = project or credentials.default_project_id
+    if project_id is None:
+        _fail(["no project given (--project or default_project_id in the config file)"])
+        return
+    bars: dict[str, Any] = {}
+
+    def progress(name: str, sent: int, total: int) -> None:
+        bar = bars.get(name)
+        if bar is None:
+            bar = bars[name] = typer.progressbar(length=max(total, 1), label=f"uploading {name}")
+            bar.__enter__()
+        bar.update(sent - bar.pos)
+        if sent >= total:
+            bar.__exit__(None, None, None)
+
+    try:
+        with CentralClient(credentials) as client:
+            outcomes = push_instruments(client, project_id, compiled, progress=progress)
+    except SyncError as error:
+        _fail([str(error)])
+        return
+    for outcome in outcomes:
+        media = f", uploaded {', '.join(outcome.uploaded)}" if outcome.uploaded else ""
+        typer.echo(f"{outcome.form_id} version {outcome.version}: {outcome.action}{media}")

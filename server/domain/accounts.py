@@ -9,6 +9,7 @@ request, do not pay for scrypt each time; a password change invalidates them at 
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 import threading
 import time
@@ -25,8 +26,8 @@ from server.data.credentials import (
     token_digest,
     verify_password,
 )
-from server.domain import Services, utcnow
-from server.domain.access import Actor
+from server.domain import Services, audits, ratelimit, utcnow
+from server.domain.access import FIELD_KEY_DELETE, Actor
 from server.store import accounts as store
 from server.store.tables import Actor as ActorRow
 from server.store.tables import AuthSession, FieldKey, User
@@ -35,6 +36,7 @@ MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 72 * 4
 BASIC_CACHE_SECONDS = 60.0
 BASIC_CACHE_SIZE = 1000
+WELL_FORMED_TOKEN = re.compile(r"[A-Za-z0-9_!$-]{64}")
 
 
 @dataclass
@@ -104,12 +106,15 @@ def promote_to_admin(services: Services, *, email: str) -> bool:
 
 
 def log_in(services: Services, *, email: str, password: str) -> tuple[NewSession, ActorRow]:
+    ratelimit.before_attempt(services, email)
     with services.db.read() as session:
         found = store.user_by_email(session, email=email)
     # Hash even for an unknown email, so timing does not reveal which emails exist.
     stored = found[1].password_hash if found else _DUMMY_HASH
     if not verify_password(password, stored) or found is None:
+        ratelimit.after_attempt(services, email, ok=False)
         raise problems.authentication_failed()
+    ratelimit.after_attempt(services, email, ok=True)
     actor = found[0]
     assert actor.id is not None
     token = new_token()
@@ -124,12 +129,41 @@ def log_in(services: Services, *, email: str, password: str) -> tuple[NewSession
             now=now,
             expires_at=now + timedelta(hours=services.settings.session_hours),
         )
+        audits.record(session, Actor(id=actor.id), "user.session.create", f"actor:{actor.id}")
     return NewSession(token=token, row=row), actor
 
 
 def log_out(services: Services, *, token_hash: str) -> None:
     with services.db.write() as session:
         store.delete_session(session, token_hash=token_hash)
+
+
+def end_session(services: Services, actor: Actor, *, token: str) -> None:
+    """``DELETE /v1/sessions/{token}``: one's own web session, or an app user's token for
+    whoever may delete that project's app users. Anything else is 403.1, as in Central."""
+    if actor.anonymous:
+        raise actor.refusal()
+    digest = token_digest(token)
+    with services.db.write() as session:
+        row = store.session_by_token_hash(session, token_hash=digest)
+        if row is not None and row.actor_id == actor.id:
+            store.delete_session(session, token_hash=digest)
+            return
+        found = store.field_key_by_token_hash(session, token_hash=digest)
+        if found is None or found[1].token is None or not same_secret(found[1].token, token):
+            raise problems.insufficient_rights()
+        key = found[1]
+        actor.require(FIELD_KEY_DELETE, project_id=key.project_id)
+        key.token = None
+        key.token_hash = None
+        session.add(key)
+        audits.record(
+            session,
+            actor,
+            "field_key.session.end",
+            f"actor:{key.actor_id}",
+            {"projectId": key.project_id},
+        )
 
 
 def resolve_bearer(services: Services, token: str) -> Actor:
@@ -160,8 +194,11 @@ def resolve_basic(services: Services, email: str, password: str) -> Actor:
         with _basic_lock:
             hit = _basic_cache.get(key)
         if found is None or hit is None or hit[0] < time.monotonic() or hit[1] != found[0].id:
+            ratelimit.before_attempt(services, email)
             if not verify_password(password, stored if found else _DUMMY_HASH) or found is None:
+                ratelimit.after_attempt(services, email, ok=False)
                 raise problems.authentication_failed()
+            ratelimit.after_attempt(services, email, ok=True)
             assert found[0].id is not None
             with _basic_lock:
                 if len(_basic_cache) >= BASIC_CACHE_SIZE:
@@ -171,11 +208,26 @@ def resolve_basic(services: Services, email: str, password: str) -> Actor:
 
 
 def resolve_app_user(services: Services, token: str) -> Actor:
+    """The app user of a ``/v1/key/{token}`` URL.
+
+    As Central: a token that is not even well-formed fails authentication (401.2); a
+    well-formed one that is no longer live (the app user was deleted or revoked) is 403.1.
+    """
+    # The app user and its assignments in one statement, read on every request (so a
+    # revoked token stops working at once); the roles as `_with_roles` gives a field key.
     with services.db.read() as session:
-        found = store.field_key_by_token_hash(session, token_hash=token_digest(token))
-        if found is None or found[1].token is None or not same_secret(found[1].token, token):
-            raise problems.authentication_failed()
-        return _with_roles(session, found[0], field_key=found[1])
+        rows = store.app_user_with_assignments(session, token_hash=token_digest(token))
+    found = rows[0] if rows else None
+    if found is None or found.token is None or not same_secret(found.token, token):
+        if WELL_FORMED_TOKEN.fullmatch(token):
+            raise problems.insufficient_rights()
+        raise problems.authentication_failed()
+    resolved = Actor(id=found.id, type="field_key", display_name=found.display_name)
+    resolved.app_user_project = found.project_id
+    for row in rows:
+        if row.role == "app-user" and row.scope and row.scope.startswith("form:"):
+            resolved.app_user_forms.add(int(row.scope.split(":", 1)[1]))
+    return resolved
 
 
 def _with_roles(session: Session, actor: ActorRow, field_key: FieldKey | None = None) -> Actor:

@@ -6,21 +6,22 @@ Roles are named by their system name (``app-user``) or by Central's numeric role
 from __future__ import annotations
 
 from server import problems
-from server.domain import Services
-from server.domain.access import ASSIGNMENT_CREATE, ASSIGNMENT_DELETE, ASSIGNMENT_LIST, Actor
+from server.domain import Services, audits
+from server.domain.access import (
+    ASSIGNMENT_CREATE,
+    ASSIGNMENT_DELETE,
+    ASSIGNMENT_LIST,
+    Actor,
+    find_role,
+)
 from server.domain.forms import authorised_form
 from server.store import accounts as account_store
 
-ROLE_IDS = {"admin": 1, "app-user": 2, "manager": 3, "viewer": 4, "formfill": 5}
-ROLE_NAMES = {str(number): name for name, number in ROLE_IDS.items()}
 FORM_ROLES = {"app-user"}
 
 
 def role_name(role: str) -> str:
-    name = ROLE_NAMES.get(role, role)
-    if name not in ROLE_IDS:
-        raise problems.not_found()
-    return name
+    return find_role(role).system
 
 
 def assign_form(
@@ -31,16 +32,30 @@ def assign_form(
     xml_form_id: str,
     role: str,
     actor_id: int,
+    exist_ok: bool = True,
 ) -> None:
+    """Give an app user a form; ``exist_ok=False`` answers a repeat with 409.3 (Central)."""
     form_id = _form_id(services, actor, project_id, xml_form_id, ASSIGNMENT_CREATE)
     name = role_name(role)
     if name not in FORM_ROLES:
-        raise problems.unexpected_value("role", role, "only app-user can be given on a form.")
+        raise problems.insufficient_rights()
     with services.db.write() as session:
         if account_store.field_key_by_id(session, project_id=project_id, actor_id=actor_id) is None:
             raise problems.not_found()
-        account_store.insert_assignment(
+        if not account_store.insert_assignment(
             session, actor_id=actor_id, role=name, scope=f"form:{form_id}"
+        ):
+            if exist_ok:
+                return
+            raise problems.uniqueness_violation(
+                ["actorId", "roleId", "acteeId"], [str(actor_id), "2", f"form:{form_id}"]
+            )
+        audits.record(
+            session,
+            actor,
+            "field_key.assignment.create",
+            f"actor:{actor_id}",
+            {"roleId": 2, "grantedActeeId": f"form:{form_id}"},
         )
 
 
@@ -58,6 +73,14 @@ def unassign_form(
         removed = account_store.delete_assignment(
             session, actor_id=actor_id, role=role_name(role), scope=f"form:{form_id}"
         )
+        if removed:
+            audits.record(
+                session,
+                actor,
+                "field_key.assignment.delete",
+                f"actor:{actor_id}",
+                {"roleId": 2, "revokedActeeId": f"form:{form_id}"},
+            )
     if not removed:
         raise problems.not_found()
 
@@ -69,7 +92,7 @@ def list_form_assignments(
     name = role_name(role)
     with services.db.read() as session:
         rows = account_store.assignments_on(session, scope=f"form:{form_id}", role=name)
-    return [(row.actor_id, ROLE_IDS[row.role]) for row in rows]
+    return [(row.actor_id, find_role(row.role).id) for row in rows]
 
 
 def _form_id(services: Services, actor: Actor, project_id: int, xml_form_id: str, verb: str) -> int:

@@ -17,11 +17,18 @@ from lxml import etree
 from sqlmodel import Session
 
 from server import problems
-from server.data.credentials import new_token
+from server.data.credentials import new_token, same_secret
 from server.data.xform import XFORMS_NS, XHTML_NS, XFormInfo, read_xform
 from server.data.xml import XmlError, parse_untrusted_xml
-from server.domain import Services, utcnow
-from server.domain.access import FORM_CREATE, FORM_LIST, FORM_READ, FORM_UPDATE, Actor
+from server.domain import Services, audits, utcnow
+from server.domain.access import (
+    FORM_CREATE,
+    FORM_DELETE,
+    FORM_LIST,
+    FORM_READ,
+    FORM_UPDATE,
+    Actor,
+)
 from server.domain.projects import get_project
 from server.external.xlsform import (
     XLS_CONTENT_TYPE,
@@ -30,6 +37,8 @@ from server.external.xlsform import (
     convert_xlsform,
 )
 from server.store import forms as store
+from server.store import submissions as submission_store
+from server.store.tables import Actor as ActorRow
 from server.store.tables import Blob, Form, FormAttachment, FormDef
 
 XML_CONTENT_TYPES = {"application/xml", "text/xml"}
@@ -126,6 +135,9 @@ def create_form(
             form.draft_token = new_token()
         session.add(form_def)
         session.add(form)
+        audits.record(
+            session, actor, "form.create", f"form:{form.id}", {"version": form_def.version}
+        )
     return form
 
 
@@ -153,6 +165,7 @@ def publish_draft(
             draft.sha256 = hashlib.sha256(draft.xml).hexdigest()
         if store.published_def_by_version(session, form_id=form.id, version=draft.version):
             raise problems.version_uniqueness_violation(form.xml_form_id, draft.version)
+        submission_store.delete_submissions_of_def(session, form_def_id=draft.id)
         draft.published_at = now
         form.current_def_id = draft.id
         form.draft_def_id = None
@@ -160,6 +173,13 @@ def publish_draft(
         form.updated_at = now
         session.add(draft)
         session.add(form)
+        audits.record(
+            session,
+            actor,
+            "form.update.publish",
+            f"form:{form.id}",
+            {"newDefId": draft.id, "version": draft.version},
+        )
     return form
 
 
@@ -196,6 +216,14 @@ def list_forms(services: Services, actor: Actor, *, project_id: int) -> list[For
     with services.db.read() as session:
         views = []
         for form in store.list_forms(session, project_id=project_id):
+            if form.current_def_id is None and not actor.can(
+                FORM_UPDATE, project_id=project_id, form_id=form.id
+            ):
+                continue
+            if not actor.can(
+                FORM_READ, project_id=project_id, form_id=form.id, form_state=form.state
+            ):
+                continue
             definition_id = form.current_def_id or form.draft_def_id
             definition = store.form_def_by_id(session, form_def_id=definition_id or 0)
             views.append(FormView(form=form, definition=definition))
@@ -211,26 +239,31 @@ def get_form(services: Services, actor: Actor, *, project_id: int, xml_form_id: 
     return FormView(form=form, definition=definition, draft=draft)
 
 
-def open_forms_for_phone(
-    services: Services, actor: Actor, *, project_id: int
-) -> list[tuple[Form, FormDef, bool]]:
+@dataclass(frozen=True)
+class PhoneForm:
+    """A form list entry: the form and what its published definition says of itself."""
+
+    xml_form_id: str
+    name: str | None
+    version: str
+    md5: str
+    has_media: bool
+
+
+def open_forms_for_phone(services: Services, actor: Actor, *, project_id: int) -> list[PhoneForm]:
     """What a phone's form list shows: open, published forms the caller may fill.
 
-    Each entry is the form, its published definition and whether it has media.
+    One query, reading neither the XForms nor their schemas: this runs every time a phone
+    opens "Download form" or checks for updates.
     """
     get_project(services, actor, project_id)
     with services.db.read() as session:
-        entries = []
-        for form in store.list_forms(session, project_id=project_id):
-            if form.state != "open" or form.current_def_id is None:
-                continue
-            if not actor.can(FORM_READ, project_id=project_id, form_id=form.id):
-                continue
-            definition = store.form_def_by_id(session, form_def_id=form.current_def_id)
-            assert definition is not None
-            has_media = bool(store.form_attachments(session, form_def_id=form.current_def_id))
-            entries.append((form, definition, has_media))
-        return entries
+        rows = store.open_published_forms(session, project_id=project_id)
+    return [
+        PhoneForm(row.xml_form_id, row.name, row.version, row.md5, bool(row.has_media))
+        for row in rows
+        if actor.can(FORM_READ, project_id=project_id, form_id=row.id)
+    ]
 
 
 def published_definition(
@@ -258,7 +291,10 @@ def attachment_blob(
     name: str,
     draft: bool = False,
 ) -> tuple[FormAttachment, Blob]:
-    view = get_form(services, actor, project_id=project_id, xml_form_id=xml_form_id)
+    if draft:
+        view = draft_view(services, actor, project_id=project_id, xml_form_id=xml_form_id)
+    else:
+        view = get_form(services, actor, project_id=project_id, xml_form_id=xml_form_id)
     form_def = view.draft if draft else (view.definition if view.form.current_def_id else None)
     if form_def is None or form_def.id is None:
         raise problems.not_found()
@@ -278,7 +314,9 @@ def authorised_form(
         form = store.form_by_xml_id(session, project_id=project_id, xml_form_id=xml_form_id)
     if form is None:
         raise problems.not_found()
-    actor.require(verb, project_id=project_id, form_id=form.id)
+    if verb == FORM_READ and form.current_def_id is None:
+        verb = FORM_UPDATE  # a never-published form is seen by those who may change it
+    actor.require(verb, project_id=project_id, form_id=form.id, form_state=form.state)
     return form
 
 
@@ -346,7 +384,7 @@ def create_draft(
     form = authorised_form(services, actor, project_id, xml_form_id, FORM_UPDATE)
     if definition is not None and definition.info.xml_form_id != form.xml_form_id:
         raise problems.unexpected_value(
-            "xmlFormId", definition.info.xml_form_id, f"expected {form.xml_form_id}."
+            "xmlFormId", definition.info.xml_form_id, "does not match the form you are updating"
         )
     xlsx_blob = _store_xlsx(services, definition) if definition is not None else None
     now = utcnow()
@@ -372,4 +410,133 @@ def create_draft(
         form.draft_token = new_token()
         form.updated_at = now
         session.add(form)
+        audits.record(session, actor, "form.update.draft.set", f"form:{form.id}")
     return form
+
+
+# Lifecycle: states, drafts, versions --------------------------------------------------------
+
+FORM_STATES = ("open", "closing", "closed")
+
+
+def set_state(
+    services: Services, actor: Actor, *, project_id: int, xml_form_id: str, state: object
+) -> Form:
+    """Open, closing (off the form list, still accepting) or closed (refusing submissions)."""
+    form = authorised_form(services, actor, project_id, xml_form_id, FORM_UPDATE)
+    if state not in FORM_STATES:
+        raise problems.unexpected_value("state", state, "not a recognized state name")
+    with services.db.write() as session:
+        form = store.form_by_id(session, form_id=form.id or 0) or form
+        form.state = str(state)
+        form.updated_at = utcnow()
+        session.add(form)
+        audits.record(session, actor, "form.update", f"form:{form.id}", {"state": form.state})
+    return form
+
+
+def delete_form(services: Services, actor: Actor, *, project_id: int, xml_form_id: str) -> None:
+    form = authorised_form(services, actor, project_id, xml_form_id, FORM_DELETE)
+    with services.db.write() as session:
+        form = store.form_by_id(session, form_id=form.id or 0) or form
+        form.deleted_at = utcnow()
+        session.add(form)
+        audits.record(session, actor, "form.delete", f"form:{form.id}")
+
+
+def delete_draft(services: Services, actor: Actor, *, project_id: int, xml_form_id: str) -> None:
+    """Abandon the draft; a form never published cannot lose its only definition (409.7)."""
+    form = authorised_form(services, actor, project_id, xml_form_id, FORM_UPDATE)
+    if form.draft_def_id is None:
+        raise problems.not_found()
+    if form.current_def_id is None:
+        raise problems.Problem(
+            "409.7",
+            "Could not delete draft, because the form has not been published. Either delete"
+            " the whole form, or replace the draft.",
+        )
+    with services.db.write() as session:
+        form = store.form_by_id(session, form_id=form.id or 0) or form
+        if form.draft_def_id is not None:
+            submission_store.delete_submissions_of_def(session, form_def_id=form.draft_def_id)
+        form.draft_def_id = None
+        form.draft_token = None
+        session.add(form)
+        audits.record(session, actor, "form.update.draft.delete", f"form:{form.id}")
+
+
+def draft_view(services: Services, actor: Actor, *, project_id: int, xml_form_id: str) -> FormView:
+    """The form with its draft definition (404.1 if it has no draft)."""
+    form = authorised_form(services, actor, project_id, xml_form_id, FORM_UPDATE)
+    with services.db.read() as session:
+        draft = store.form_def_by_id(session, form_def_id=form.draft_def_id or 0)
+    if draft is None:
+        raise problems.not_found()
+    return FormView(form=form, definition=draft, draft=draft)
+
+
+def clear_draft_attachment(
+    services: Services, actor: Actor, *, project_id: int, xml_form_id: str, name: str
+) -> None:
+    form = authorised_form(services, actor, project_id, xml_form_id, FORM_UPDATE)
+    if form.draft_def_id is None:
+        raise problems.not_found()
+    with services.db.write() as session:
+        attachment = store.form_attachment(session, form_def_id=form.draft_def_id, name=name)
+        if attachment is None or attachment.blob_sha is None:
+            raise problems.not_found()
+        attachment.blob_sha = None
+        attachment.content_type = None
+        attachment.updated_at = utcnow()
+        session.add(attachment)
+
+
+def list_versions(
+    services: Services, actor: Actor, *, project_id: int, xml_form_id: str
+) -> tuple[Form, list[FormDef]]:
+    """Every published version of the form, newest first."""
+    form = authorised_form(services, actor, project_id, xml_form_id, FORM_READ)
+    assert form.id is not None
+    with services.db.read() as session:
+        return form, store.published_defs(session, form_id=form.id)
+
+
+def version_definition(
+    services: Services, actor: Actor, *, project_id: int, xml_form_id: str, version: str
+) -> tuple[Form, FormDef]:
+    form = authorised_form(services, actor, project_id, xml_form_id, FORM_READ)
+    assert form.id is not None
+    with services.db.read() as session:
+        found = store.published_def_by_version(session, form_id=form.id, version=version)
+    if found is None:
+        raise problems.not_found()
+    return form, found
+
+
+def draft_by_token(
+    services: Services, *, token: str, project_id: int, xml_form_id: str
+) -> tuple[Form, FormDef]:
+    """The draft a ``/v1/test/{draftToken}/…`` URL names; 404.1 unless the token matches."""
+    with services.db.read() as session:
+        form = store.form_by_xml_id(session, project_id=project_id, xml_form_id=xml_form_id)
+        if form is None or form.draft_token is None or form.draft_def_id is None:
+            raise problems.not_found()
+        if not same_secret(form.draft_token, token):
+            raise problems.not_found()
+        draft = store.form_def_by_id(session, form_def_id=form.draft_def_id)
+    if draft is None:
+        raise problems.not_found()
+    return form, draft
+
+
+def form_stats(services: Services, form: Form) -> tuple[dict[str, object], ActorRow | None]:
+    """What ``X-Extended-Metadata`` adds to a form: submission counts and its creator."""
+    assert form.id is not None
+    with services.db.read() as session:
+        stats: dict[str, object] = store.form_stats(session, form_id=form.id)
+        definition = store.form_def_by_id(session, form_def_id=form.current_def_id or 0)
+        stats["excelContentType"] = (
+            XLSX_CONTENT_TYPE if definition and definition.xlsx_blob else None
+        )
+        creator = session.get(ActorRow, form.created_by) if form.created_by else None
+    return stats, creator

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from server import problems
 from server.data.credentials import new_token, token_digest
-from server.domain import Services, utcnow
+from server.domain import Services, audits, utcnow
 from server.domain.access import (
     FIELD_KEY_CREATE,
     FIELD_KEY_DELETE,
@@ -43,10 +45,20 @@ def get_project(services: Services, actor: Actor, project_id: int) -> Project:
 
 
 def list_projects(services: Services, actor: Actor) -> list[Project]:
+    """The projects the caller may read; app users read none (they hold no project.read)."""
     if actor.anonymous:
         raise actor.refusal()
+    if actor.type == "field_key":
+        return []
     with services.db.read() as session:
         return store.list_projects(session, only_ids=actor.visible_project_ids())
+
+
+def read_project(services: Services, actor: Actor, project_id: int) -> Project:
+    """``GET /v1/projects/{id}``: needs project.read, which app users do not hold."""
+    project = get_project(services, actor, project_id)
+    actor.require(PROJECT_READ, project_id=project_id)
+    return project
 
 
 def create_app_user(
@@ -77,6 +89,9 @@ def create_app_user(
             account_store.insert_assignment(
                 session, actor_id=row.id, role="app-user", scope=f"form:{form_id}"
             )
+        audits.record(
+            session, actor, "field_key.create", f"actor:{row.id}", {"projectId": project_id}
+        )
     return row, key
 
 
@@ -104,6 +119,15 @@ def revoke_app_user(services: Services, actor: Actor, *, project_id: int, actor_
         session.add(key)
         session.add(row)
         account_store.delete_assignments_of(session, actor_id=actor_id)
+        audits.record(
+            session, actor, "field_key.delete", f"actor:{actor_id}", {"projectId": project_id}
+        )
+
+
+def project_stats(services: Services, *, project_id: int) -> dict[str, Any]:
+    """What ``X-Extended-Metadata`` adds to a project: counts and the last submission."""
+    with services.db.read() as session:
+        return store.project_stats(session, project_id=project_id)
 
 
 def _clean_name(name: str, field: str = "name") -> str:

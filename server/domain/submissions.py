@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from server import problems
 from server.data.submission import (
@@ -29,14 +30,28 @@ from server.data.submission import (
 )
 from server.data.xform import FieldInfo
 from server.data.xml import XmlError
-from server.domain import Services, utcnow
-from server.domain.access import SUBMISSION_CREATE, SUBMISSION_LIST, SUBMISSION_READ, Actor
-from server.domain.forms import authorised_form
+from server.domain import Services, audits, utcnow
+from server.domain.access import (
+    SUBMISSION_CREATE,
+    SUBMISSION_LIST,
+    SUBMISSION_READ,
+    SUBMISSION_UPDATE,
+    Actor,
+)
+from server.domain.forms import authorised_form, draft_by_token
 from server.domain.projects import get_project
 from server.external.blobs import BlobRef
+from server.store import audits as audit_store
 from server.store import forms as form_store
 from server.store import submissions as store
-from server.store.tables import Blob, Form, FormDef, Submission, SubmissionAttachment, SubmissionDef
+from server.store.tables import Actor as ActorRow
+from server.store.tables import (
+    Blob,
+    Comment,
+    Submission,
+    SubmissionAttachment,
+    SubmissionDef,
+)
 
 MAX_ATTACHMENT_NAME = 255
 
@@ -84,28 +99,30 @@ def ingest(
             "form ID", info.xml_form_id, f"expected the submission to be for {expected_form_id}."
         )
     get_project(services, actor, project_id)
-    form, form_def = _target_definition(services, actor, project_id, info, draft=draft)
-    fields = [FieldInfo.from_json(f) for f in form_def.schema_]
-    values = flatten_values(info.root, fields)
-    expected = attachment_names(values, fields)
+    target = _target_definition(services, actor, project_id, info, draft=draft)
+    values = flatten_values(info.root, target.fields)
+    expected = attachment_names(values, target.fields)
     received = _store_files(services, files, expected)
     xml_sha = hashlib.sha256(xml).hexdigest()
+    work: dict[str, Any] = dict(
+        form_id=target.form_id,
+        form_def_id=target.form_def_id,
+        info=info,
+        xml=xml,
+        xml_sha=xml_sha,
+        values=values,
+        expected=expected,
+        received=received,
+        device_id=device_id,
+        user_agent=user_agent,
+    )
+    if info.deprecated_id is None:
+        created = _record_new(services, actor, **work)
+        if created is not None:
+            return created
     for attempt in range(3):
         try:
-            return _record(
-                services,
-                actor,
-                form=form,
-                form_def=form_def,
-                info=info,
-                xml=xml,
-                xml_sha=xml_sha,
-                values=values,
-                expected=expected,
-                received=received,
-                device_id=device_id,
-                user_agent=user_agent,
-            )
+            return _record(services, actor, **work)
         except IntegrityError:
             # Another request stored this instanceID between our read and our insert;
             # go round again and meet it as a resend (or a conflict).
@@ -114,34 +131,54 @@ def ingest(
     raise AssertionError("unreachable")
 
 
+@dataclass(frozen=True)
+class _Target:
+    """The form and definition a submission goes to, with that definition's fields."""
+
+    form_id: int
+    form_def_id: int
+    fields: list[FieldInfo]
+
+
+# Field schemas of published definitions, by database, definition id and XForm hash: a
+# published definition never changes, so its schema is parsed once per process.
+_published_fields: dict[tuple[str, int, str], list[FieldInfo]] = {}
+_PUBLISHED_FIELDS_SIZE = 1000
+
+
 def _target_definition(
     services: Services, actor: Actor, project_id: int, info: SubmissionInfo, *, draft: bool
-) -> tuple[Form, FormDef]:
+) -> _Target:
     with services.db.read() as session:
-        form = form_store.form_by_xml_id(
-            session, project_id=project_id, xml_form_id=info.xml_form_id
+        form = form_store.form_for_submission(
+            session, project_id=project_id, xml_form_id=info.xml_form_id, version=info.version
         )
         if form is None:
             raise problems.not_found()
         actor.require(SUBMISSION_CREATE, project_id=project_id, form_id=form.id)
-        assert form.id is not None
         if draft:
-            form_def = form_store.form_def_by_id(session, form_def_id=form.draft_def_id or 0)
-            if form_def is None:
+            row = form_store.form_def_schema(session, form_def_id=form.draft_def_id or 0)
+            if row is None:
                 raise problems.not_found()
-            if form_def.version != info.version:
+            if row.version != info.version:
                 raise problems.form_version_not_found(info.version)
-            return form, form_def
+            return _Target(form.id, row.id, [FieldInfo.from_json(f) for f in row.schema])
         if form.current_def_id is None:
             raise problems.not_found()
         if form.state == "closed":
             raise problems.not_accepting_submissions()
-        form_def = form_store.published_def_by_version(
-            session, form_id=form.id, version=info.version
-        )
-        if form_def is None:
+        if form.published_def_id is None:
             raise problems.form_version_not_found(info.version)
-        return form, form_def
+        key = (services.db.url, form.published_def_id, form.published_sha256)
+        fields = _published_fields.get(key)
+        if fields is None:
+            row = form_store.form_def_schema(session, form_def_id=form.published_def_id)
+            assert row is not None
+            fields = [FieldInfo.from_json(f) for f in row.schema]
+            if len(_published_fields) >= _PUBLISHED_FIELDS_SIZE:
+                _published_fields.clear()
+            _published_fields[key] = fields
+        return _Target(form.id, form.published_def_id, fields)
 
 
 def _store_files(
@@ -159,12 +196,102 @@ def _store_files(
     return received
 
 
+def _record_new(
+    services: Services,
+    actor: Actor,
+    *,
+    form_id: int,
+    form_def_id: int,
+    info: SubmissionInfo,
+    xml: bytes,
+    xml_sha: str,
+    values: dict[str, Any],
+    expected: list[str],
+    received: dict[str, tuple[BlobRef, str | None]],
+    device_id: str | None,
+    user_agent: str | None,
+) -> IngestResult | None:
+    """The common case, a new instanceID, in one short transaction of plain inserts; None
+    when the form already has that instanceID (a resend, a conflict, an edit's own ID),
+    which `_record` then sorts out. Records what `_record` records for a new submission."""
+    now = utcnow()
+    files = [
+        (name, received[name][0].sha256, received[name][1])
+        if name in received
+        else (name, None, None)
+        for name in expected
+    ]
+    agent = user_agent[:500] if user_agent else None
+
+    def insert(session: Session) -> tuple[int, int]:
+        for ref, _ in received.values():
+            form_store.upsert_blob(session, sha256=ref.sha256, md5=ref.md5, size=ref.size)
+        ids = store.insert_new_submission(
+            session,
+            form_id=form_id,
+            form_def_id=form_def_id,
+            instance_id=info.instance_id,
+            xml=xml,
+            xml_sha256=xml_sha,
+            instance_name=info.instance_name,
+            submitter_id=actor.id,
+            device_id=device_id,
+            user_agent=agent,
+            fields=values,
+            attachments=files,
+            now=now,
+        )
+        audits.record(
+            session,
+            actor,
+            "submission.create",
+            f"submission:{ids[0]}",
+            {"instanceId": info.instance_id, "formId": form_id},
+        )
+        return ids
+
+    try:
+        # Committed with other submissions arriving at the same moment (one disk flush).
+        submission_id, definition_id = services.db.write_together(insert)
+    except IntegrityError:
+        return None
+    submission = Submission(
+        id=submission_id,
+        form_id=form_id,
+        instance_id=info.instance_id,
+        submitter_id=actor.id,
+        device_id=device_id,
+        created_at=now,
+    )
+    definition = SubmissionDef(
+        id=definition_id,
+        submission_id=submission_id,
+        form_id=form_id,
+        form_def_id=form_def_id,
+        instance_id=info.instance_id,
+        xml=xml,
+        xml_sha256=xml_sha,
+        instance_name=info.instance_name,
+        submitter_id=actor.id,
+        device_id=device_id,
+        user_agent=agent,
+        current=True,
+        fields=values,
+        created_at=now,
+    )
+    attachments = [
+        SubmissionAttachment(submission_def_id=definition_id, name=n, blob_sha=b, content_type=t)
+        for n, b, t in files
+    ]
+    return IngestResult(submission, definition, created=True, attachments=attachments)
+
+
 def _record(
     services: Services,
     actor: Actor,
     *,
-    form: Form,
-    form_def: FormDef,
+    form_id: int,
+    form_def_id: int,
     info: SubmissionInfo,
     xml: bytes,
     xml_sha: str,
@@ -174,12 +301,11 @@ def _record(
     device_id: str | None,
     user_agent: str | None,
 ) -> IngestResult:
-    assert form.id is not None and form_def.id is not None
     now = utcnow()
     with services.db.write() as session:
         for ref, _ in received.values():
             form_store.upsert_blob(session, sha256=ref.sha256, md5=ref.md5, size=ref.size)
-        existing = store.def_by_instance_id(session, form_id=form.id, instance_id=info.instance_id)
+        existing = store.def_by_instance_id(session, form_id=form_id, instance_id=info.instance_id)
         if existing is not None:
             definition, submission = existing
             if submission.deleted_at is not None:
@@ -193,7 +319,7 @@ def _record(
             return IngestResult(submission, definition, created=False, attachments=attachments)
         if info.deprecated_id is not None:
             previous = store.def_by_instance_id(
-                session, form_id=form.id, instance_id=info.deprecated_id
+                session, form_id=form_id, instance_id=info.deprecated_id
             )
             if previous is None or previous[1].deleted_at is not None:
                 raise problems.deprecated_id_not_found(info.deprecated_id)
@@ -205,21 +331,35 @@ def _record(
             submission.updated_at = now
             submission.review_state = "edited"
             session.add(submission)
+            audits.record(
+                session,
+                actor,
+                "submission.update.version",
+                f"submission:{submission.id}",
+                {"instanceId": info.instance_id, "deprecatedId": info.deprecated_id},
+            )
         else:
             submission = store.insert_submission(
                 session,
-                form_id=form.id,
+                form_id=form_id,
                 instance_id=info.instance_id,
                 submitter_id=actor.id,
                 device_id=device_id,
                 now=now,
             )
+            audits.record(
+                session,
+                actor,
+                "submission.create",
+                f"submission:{submission.id}",
+                {"instanceId": info.instance_id, "formId": form_id},
+            )
         assert submission.id is not None
         definition = store.insert_submission_def(
             session,
             submission_id=submission.id,
-            form_id=form.id,
-            form_def_id=form_def.id,
+            form_id=form_id,
+            form_def_id=form_def_id,
             instance_id=info.instance_id,
             xml=xml,
             xml_sha256=xml_sha,
@@ -324,3 +464,226 @@ def attachment_blob(
     if found is None or found[1] is None:
         raise problems.not_found()
     return found[0], found[1]
+
+
+# Coordinators: reviews, comments, edits, versions -------------------------------------------
+
+REVIEW_STATES = ("hasIssues", "edited", "approved", "rejected")
+
+
+def set_review_state(
+    services: Services,
+    actor: Actor,
+    *,
+    project_id: int,
+    xml_form_id: str,
+    instance_id: str,
+    review_state: object,
+) -> Submission:
+    form = authorised_form(services, actor, project_id, xml_form_id, SUBMISSION_UPDATE)
+    if review_state not in REVIEW_STATES:
+        raise problems.unexpected_value(
+            "reviewState", review_state, f"expected one of {', '.join(REVIEW_STATES)}."
+        )
+    with services.db.write() as session:
+        submission = store.submission_by_instance_id(
+            session, form_id=form.id or 0, instance_id=instance_id
+        )
+        if submission is None:
+            raise problems.not_found()
+        submission.review_state = str(review_state)
+        submission.updated_at = utcnow()
+        session.add(submission)
+        audits.record(
+            session,
+            actor,
+            "submission.update",
+            f"submission:{submission.id}",
+            {"reviewState": submission.review_state, "instanceId": instance_id},
+        )
+        return submission
+
+
+def list_comments(
+    services: Services, actor: Actor, *, project_id: int, xml_form_id: str, instance_id: str
+) -> list[Comment]:
+    view = get_submission(
+        services, actor, project_id=project_id, xml_form_id=xml_form_id, instance_id=instance_id
+    )
+    with services.db.read() as session:
+        return audit_store.list_comments(session, submission_id=view.submission.id or 0)
+
+
+def add_comment(
+    services: Services,
+    actor: Actor,
+    *,
+    project_id: int,
+    xml_form_id: str,
+    instance_id: str,
+    body: object,
+) -> Comment:
+    authorised_form(services, actor, project_id, xml_form_id, SUBMISSION_UPDATE)
+    view = get_submission(
+        services, actor, project_id=project_id, xml_form_id=xml_form_id, instance_id=instance_id
+    )
+    if not isinstance(body, str) or not body.strip():
+        raise problems.missing_parameter("body")
+    assert actor.id is not None and view.submission.id is not None
+    with services.db.write() as session:
+        comment = audit_store.insert_comment(
+            session, submission_id=view.submission.id, actor_id=actor.id, body=body, now=utcnow()
+        )
+        audits.record(session, actor, "comment.create", f"submission:{view.submission.id}")
+        return comment
+
+
+def edit(
+    services: Services,
+    actor: Actor,
+    *,
+    project_id: int,
+    xml_form_id: str,
+    instance_id: str,
+    xml: bytes,
+    user_agent: str | None = None,
+) -> IngestResult:
+    """``PUT …/submissions/{instanceId}``: a new version naming the current one as deprecated."""
+    form = authorised_form(services, actor, project_id, xml_form_id, SUBMISSION_UPDATE)
+    info = identify(xml)
+    if info.deprecated_id is None:
+        raise problems.Problem(
+            "400.19",
+            "This PUT endpoint expects a deprecatedID metadata tag pointing at the current"
+            " version instanceID. I cannot find that tag in your request.",
+        )
+    if info.xml_form_id != form.xml_form_id:
+        raise problems.unexpected_value(
+            "form id", info.xml_form_id, "did not match the form ID in the URL"
+        )
+    current = get_submission(
+        services, actor, project_id=project_id, xml_form_id=xml_form_id, instance_id=instance_id
+    )
+    if current.definition.instance_id != info.deprecated_id:
+        raise problems.deprecating_old_submission(info.deprecated_id)
+    return ingest(
+        services,
+        actor,
+        project_id=project_id,
+        xml=xml,
+        files=[],
+        user_agent=user_agent,
+        expected_form_id=xml_form_id,
+    )
+
+
+def list_versions(
+    services: Services, actor: Actor, *, project_id: int, xml_form_id: str, instance_id: str
+) -> list[SubmissionDef]:
+    view = get_submission(
+        services, actor, project_id=project_id, xml_form_id=xml_form_id, instance_id=instance_id
+    )
+    with services.db.read() as session:
+        return store.defs_of(session, submission_id=view.submission.id or 0)
+
+
+def get_version(
+    services: Services,
+    actor: Actor,
+    *,
+    project_id: int,
+    xml_form_id: str,
+    instance_id: str,
+    version_id: str,
+) -> SubmissionDef:
+    for definition in list_versions(
+        services, actor, project_id=project_id, xml_form_id=xml_form_id, instance_id=instance_id
+    ):
+        if definition.instance_id == version_id:
+            return definition
+    raise problems.not_found()
+
+
+def upload_attachment(
+    services: Services,
+    actor: Actor,
+    *,
+    project_id: int,
+    xml_form_id: str,
+    instance_id: str,
+    name: str,
+    content: BinaryIO,
+    content_type: str | None,
+) -> SubmissionAttachment:
+    """Attach (or replace) one expected file of the submission's current version."""
+    authorised_form(services, actor, project_id, xml_form_id, SUBMISSION_UPDATE)
+    view = get_submission(
+        services, actor, project_id=project_id, xml_form_id=xml_form_id, instance_id=instance_id
+    )
+    assert view.definition.id is not None
+    with services.db.read() as session:
+        found = store.attachment_with_blob(session, submission_def_id=view.definition.id, name=name)
+    if found is None:
+        raise problems.not_found()
+    ref = services.blobs.put_file(content)
+    with services.db.write() as session:
+        form_store.upsert_blob(session, sha256=ref.sha256, md5=ref.md5, size=ref.size)
+        attachment = session.get(SubmissionAttachment, found[0].id)
+        assert attachment is not None
+        attachment.blob_sha = ref.sha256
+        attachment.content_type = content_type
+        session.add(attachment)
+        audits.record(
+            session,
+            actor,
+            "submission.attachment.update",
+            f"submission:{view.submission.id}",
+            {"name": name, "instanceId": view.definition.instance_id},
+        )
+        return attachment
+
+
+def submission_audits(
+    services: Services, actor: Actor, *, project_id: int, xml_form_id: str, instance_id: str
+) -> list[audits.AuditView]:
+    view = get_submission(
+        services, actor, project_id=project_id, xml_form_id=xml_form_id, instance_id=instance_id
+    )
+    return audits.audits_of(services, actee=f"submission:{view.submission.id}")
+
+
+def submitter_of(services: Services, submission: Submission) -> ActorRow | None:
+    if submission.submitter_id is None:
+        return None
+    with services.db.read() as session:
+        return session.get(ActorRow, submission.submitter_id)
+
+
+DRAFT_TESTER = Actor(type="draft-test", display_name="draft test", is_admin=True)
+"""Who submits through a draft's test URL: anyone holding its draft token."""
+
+
+def ingest_draft_test(
+    services: Services,
+    *,
+    token: str,
+    project_id: int,
+    xml_form_id: str,
+    xml: bytes,
+    files: list[IncomingFile],
+    device_id: str | None = None,
+    user_agent: str | None = None,
+) -> IngestResult:
+    """A test submission to a draft; it is dropped when the draft is published or deleted."""
+    draft_by_token(services, token=token, project_id=project_id, xml_form_id=xml_form_id)
+    return ingest(
+        services,
+        DRAFT_TESTER,
+        project_id=project_id,
+        xml=xml,
+        files=files,
+        device_id=device_id,
+        user_agent=user_agent,
+        expected_form_id=xml_form_id,
+        draft=True,
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
+import zipfile
 from dataclasses import dataclass, field
 
 from pyxform.builder import create_survey_element_from_dict
@@ -19,6 +20,10 @@ from pyxform.xls2json_backends import get_xlsform
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLS_CONTENT_TYPE = "application/vnd.ms-excel"
+
+# An .xlsx is a zip; these bound what pyxform (openpyxl) may be made to inflate.
+MAX_XLSX_MEMBERS = 1000
+MAX_XLSX_UNCOMPRESSED_BYTES = 100_000_000
 
 # pyxform logs every warning at INFO on its own handler; the warnings are returned instead.
 logging.getLogger("pyxform").setLevel(logging.ERROR)
@@ -56,6 +61,8 @@ def convert_xlsform(
     (Central's ``X-XlsForm-FormId-Fallback``). Raises `XlsFormError` on any error.
     """
     warnings: list[str] = []
+    if file_type.lstrip(".") == "xlsx":
+        check_xlsx_container(content)
     try:
         workbook = get_xlsform(xlsform=io.BytesIO(content), file_type="." + file_type.lstrip("."))
         survey_json = workbook_to_json(
@@ -75,3 +82,28 @@ def convert_xlsform(
     return ConvertedForm(
         xform=xform.encode("utf-8"), warnings=list(warnings), itemsets_csv=itemsets
     )
+
+
+def check_xlsx_container(content: bytes) -> None:
+    """Refuse an .xlsx that is not a zip, or would inflate to too many or too large files.
+
+    Sizes are the ones the zip declares; Python's zip reader never returns more than the
+    declared size of a member, so a lying header cannot get past this either.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as error:
+        message = f"The workbook could not be read: not an .xlsx file ({error})."
+        raise XlsFormError(message) from error
+    if len(members) > MAX_XLSX_MEMBERS:
+        raise XlsFormError(
+            f"The workbook could not be read: it holds {len(members)} files"
+            f" (at most {MAX_XLSX_MEMBERS})."
+        )
+    total = sum(member.file_size for member in members)
+    if total > MAX_XLSX_UNCOMPRESSED_BYTES:
+        raise XlsFormError(
+            "The workbook could not be read: it would unpack to more than"
+            f" {MAX_XLSX_UNCOMPRESSED_BYTES} bytes."
+        )

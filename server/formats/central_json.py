@@ -10,10 +10,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from server.domain.access import Role
 from server.store.tables import (
     Actor,
+    Audit,
     AuthSession,
     Blob,
+    Comment,
     FieldKey,
     Form,
     FormAttachment,
@@ -48,7 +51,7 @@ def actor_json(actor: Actor) -> dict[str, Any]:
 
 
 def user_json(actor: Actor, user: User) -> dict[str, Any]:
-    return {**actor_json(actor), "email": user.email}
+    return {"email": user.email, "lastLoginAt": None, **actor_json(actor)}
 
 
 def session_json(session: AuthSession, token: str) -> dict[str, Any]:
@@ -61,12 +64,15 @@ def session_json(session: AuthSession, token: str) -> dict[str, Any]:
 
 
 def app_user_json(actor: Actor, key: FieldKey) -> dict[str, Any]:
-    return {
-        **actor_json(actor),
-        "token": key.token,
-        "projectId": key.project_id,
-        "createdBy": key.created_by,
-    }
+    return {"projectId": key.project_id, **actor_json(actor), "token": key.token}
+
+
+APP_USER_SESSION_EXPIRY = "9999-12-31T23:59:59.000Z"
+
+
+def new_app_user_json(actor: Actor, key: FieldKey) -> dict[str, Any]:
+    """``POST …/app-users``: the app user and its new session, as Central answers it."""
+    return {**app_user_json(actor, key), "csrf": None, "expiresAt": APP_USER_SESSION_EXPIRY}
 
 
 def project_json(project: Project) -> dict[str, Any]:
@@ -82,6 +88,18 @@ def project_json(project: Project) -> dict[str, Any]:
     }
 
 
+def project_extended_json(project: Project, stats: dict[str, Any]) -> dict[str, Any]:
+    """``X-Extended-Metadata: true``: counts and the last submission's time."""
+    return {
+        **project_json(project),
+        "forms": stats.get("forms", 0),
+        "appUsers": stats.get("appUsers", 0),
+        "datasets": 0,
+        "lastSubmission": timestamp(stats.get("lastSubmission")),
+        "lastEntity": None,
+    }
+
+
 def form_json(form: Form, definition: FormDef | None) -> dict[str, Any]:
     return {
         "projectId": form.project_id,
@@ -93,7 +111,7 @@ def form_json(form: Form, definition: FormDef | None) -> dict[str, Any]:
         "updatedAt": timestamp(form.updated_at),
         "webformsEnabled": False,
         "keyId": definition.key_id if definition else None,
-        "version": definition.version if definition else None,
+        "version": definition.version if definition else "",
         "hash": definition.md5 if definition else None,
         "sha256": definition.sha256 if definition else None,
         "draftToken": form.draft_token if definition and definition.published_at is None else None,
@@ -140,5 +158,86 @@ def submission_json(submission: Submission, definition: SubmissionDef) -> dict[s
     }
 
 
+def submission_extended_json(
+    submission: Submission, definition: SubmissionDef, submitter: Actor | None
+) -> dict[str, Any]:
+    data = submission_json(submission, definition)
+    data["submitter"] = actor_json(submitter) if submitter is not None else None
+    return data
+
+
+def submission_row_json(submission: Submission) -> dict[str, Any]:
+    """The submission without its current version (``PATCH`` answers this)."""
+    return {
+        "instanceId": submission.instance_id,
+        "submitterId": submission.submitter_id,
+        "deviceId": submission.device_id,
+        "createdAt": timestamp(submission.created_at),
+        "updatedAt": timestamp(submission.updated_at),
+        "reviewState": submission.review_state,
+        "deletedAt": timestamp(submission.deleted_at),
+    }
+
+
+def submission_version_json(definition: SubmissionDef) -> dict[str, Any]:
+    return {
+        "instanceId": definition.instance_id,
+        "instanceName": definition.instance_name,
+        "submitterId": definition.submitter_id,
+        "deviceId": definition.device_id,
+        "userAgent": definition.user_agent,
+        "createdAt": timestamp(definition.created_at),
+        "current": definition.current,
+    }
+
+
+def comment_json(comment: Comment) -> dict[str, Any]:
+    return {
+        "body": comment.body,
+        "actorId": comment.actor_id,
+        "createdAt": timestamp(comment.created_at),
+    }
+
+
+def audit_json(audit: Audit, actor: Actor | None = None) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "actorId": audit.actor_id,
+        "action": audit.action,
+        "acteeId": audit.actee,
+        "details": audit.details,
+        "loggedAt": timestamp(audit.logged_at),
+    }
+    if actor is not None:
+        data["actor"] = actor_json(actor)
+    return data
+
+
+def role_json(role: Role) -> dict[str, Any]:
+    return {
+        "id": role.id,
+        "name": role.name,
+        "system": role.system,
+        "createdAt": None,
+        "updatedAt": None,
+        "verbs": sorted(role.verbs),
+    }
+
+
 def submission_attachment_json(attachment: SubmissionAttachment) -> dict[str, Any]:
     return {"name": attachment.name, "exists": attachment.blob_sha is not None}
+
+
+def form_extended_json(
+    form: Form, definition: FormDef | None, stats: dict[str, Any], created_by: Actor | None
+) -> dict[str, Any]:
+    """``X-Extended-Metadata: true`` on forms: submission counts and who created it."""
+    return {
+        **form_json(form, definition),
+        "submissions": stats.get("submissions", 0),
+        "entityRelated": False,
+        "reviewStates": stats.get("reviewStates", {"received": 0, "hasIssues": 0, "edited": 0}),
+        "lastSubmission": timestamp(stats.get("lastSubmission")),
+        "excelContentType": stats.get("excelContentType"),
+        "publicLinks": 0,
+        "createdBy": actor_json(created_by) if created_by is not None else None,
+    }

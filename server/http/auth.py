@@ -56,5 +56,10 @@ def current_actor(request: Request) -> Actor:
     raise problems.authentication_failed()
 
 
-ServicesDep = Annotated[Services, Depends(services_of)]
+async def _services(request: Request) -> Services:
+    # A coroutine, so FastAPI does not send this lookup to a worker thread and back.
+    return services_of(request)
+
+
+ServicesDep = Annotated[Services, Depends(_services)]
 ActorDep = Annotated[Actor, Depends(current_actor)]

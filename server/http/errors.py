@@ -12,6 +12,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from server import problems
@@ -68,7 +69,16 @@ def install_error_handlers(app: FastAPI) -> None:
         return render_problem(request, Problem(f"{exc.status_code}.1", str(exc.detail)))
 
     async def on_error(request: Request, exc: Exception) -> Response:
-        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        if isinstance(exc, OverflowError) or _sqlstate(exc) == POSTGRES_OUT_OF_RANGE:
+            # An ID beyond what the database can hold names nothing that exists.
+            return render_problem(request, problems.not_found())
+        if isinstance(exc, DBAPIError) and "NUL (0x00)" in str(exc.orig):
+            # PostgreSQL text cannot hold NUL characters (SQLite can); refuse, do not fail.
+            return render_problem(
+                request,
+                problems.unexpected_value("text", "NUL", "text may not contain NUL characters."),
+            )
+        if is_disk_full(exc):
             log.error("disk full while handling %s %s", request.method, request.url.path)
             return render_problem(request, problems.storage_full())
         log.exception("unexpected error handling %s %s", request.method, request.url.path)
@@ -78,3 +88,35 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(Exception, on_error)
+    # Handled here rather than by the catch-all above, which re-raises to the server (a
+    # traceback per request and a dropped connection) after answering.
+    app.add_exception_handler(OSError, on_error)
+    app.add_exception_handler(DBAPIError, on_error)
+    app.add_exception_handler(OverflowError, on_error)
+
+
+SQLITE_FULL = 13
+POSTGRES_DISK_FULL = "53100"
+POSTGRES_OUT_OF_RANGE = "22003"
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    state = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return state if isinstance(state, str) else None
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) is a full disk: a file write, SQLite or PostgreSQL."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if isinstance(seen, OSError) and seen.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        original = getattr(seen, "orig", None)
+        if getattr(original, "sqlite_errorcode", None) == SQLITE_FULL:
+            return True
+        if getattr(original, "sqlstate", None) == POSTGRES_DISK_FULL:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

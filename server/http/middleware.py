@@ -1,19 +1,36 @@
-"""ASGI middleware: the OpenRosa version header on every response, and a body-size cap.
+"""ASGI middleware: the OpenRosa version header, a body-size cap, request IDs and access logs.
 
 Each endpoint checks its own limit against ``Content-Length``; the cap here catches
 bodies without one (chunked uploads) so that no request can stream without bound.
+`RequestContext` gives every request an ID (echoed as ``X-Request-ID``), tells the
+domain the caller's address (for login rate limits), writes one structured access-log
+line per request, answers 408 to a request body that stalls and 431 to headers above
+64 kB (`jaring serve` runs uvicorn's h11 parser, which refuses those before they are
+even read whole).
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import re
+import time
+import uuid
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import problems
+from server.domain import ratelimit
 from server.formats.openrosa import OPENROSA_VERSION
+from server.http import logs
 
 _OPENROSA_HEADER = (b"x-openrosa-version", OPENROSA_VERSION.encode())
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+BODY_IDLE_SECONDS = 30.0
+MAX_HEADER_BYTES = 64 * 1024
+
+access_log = logging.getLogger("jaring.access")
 
 
 class OpenRosaHeaders:
@@ -93,3 +110,103 @@ async def _send_problem(send: Send, problem: Any) -> None:
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+class BodyTooSlow(Exception):
+    pass
+
+
+class RequestContext:
+    """A request ID for every request, the caller's address for the domain, an access log.
+
+    The ID is the client's ``X-Request-ID`` when it is short and plain, otherwise a new
+    one; it is echoed in the response and carried by every log line written while the
+    request runs. A request body that stalls for ``body_idle_seconds`` between two
+    chunks is answered 408 (slow clients cannot hold a worker by trickling bytes).
+    """
+
+    def __init__(self, app: ASGIApp, body_idle_seconds: float = BODY_IDLE_SECONDS) -> None:
+        self.app = app
+        self.body_idle_seconds = body_idle_seconds
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if sum(len(name) + len(value) for name, value in scope.get("headers", [])) > (
+            MAX_HEADER_BYTES
+        ):
+            too_big = problems.Problem("431.1", "The request's headers are too large.")
+            await _send_problem(send, too_big)
+            return
+        request_id = _request_id_from(scope)
+        client = scope.get("client")
+        address = client[0] if client else None
+        id_token = logs.request_id.set(request_id)
+        address_token = ratelimit.client_address.set(address)
+        started = time.monotonic()
+        status = 0
+        body_done = False
+        response_started = False
+
+        async def timed_receive() -> Message:
+            nonlocal body_done
+            if body_done:
+                return await receive()
+            try:
+                # asyncio.timeout, unlike wait_for, starts no task for each chunk received.
+                async with asyncio.timeout(self.body_idle_seconds):
+                    message = await receive()
+            except TimeoutError as error:
+                raise BodyTooSlow from error
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                body_done = True
+            return message
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                response_started = True
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", request_id.encode()),
+                ]
+            await send(message)
+
+        try:
+            await self.app(scope, timed_receive, send_with_id)
+        except BodyTooSlow:
+            if not response_started:
+                problem = problems.Problem(
+                    "408.1", "The request body arrived too slowly; nothing was stored."
+                )
+                await _send_problem(send_with_id, problem)
+            else:
+                raise
+        except BaseException:
+            status = status or 500
+            raise
+        finally:
+            access_log.info(
+                "request",
+                extra={
+                    "method": scope.get("method"),
+                    "path": logs.redact(scope.get("path", "")),
+                    "status": status,
+                    "duration_ms": round((time.monotonic() - started) * 1000, 1),
+                    "client": address,
+                },
+            )
+            ratelimit.client_address.reset(address_token)
+            logs.request_id.reset(id_token)
+
+
+def _request_id_from(scope: Scope) -> str:
+    for name, value in scope.get("headers", []):
+        if name == b"x-request-id":
+            candidate = value.decode("latin-1")
+            if _REQUEST_ID.fullmatch(candidate):
+                return candidate
+            break
+    return uuid.uuid4().hex

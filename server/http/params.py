@@ -44,3 +44,8 @@ async def bounded_body(request: Request, limit: int) -> bytes:
             raise problems.request_too_large(limit)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def extended(request: Request) -> bool:
+    """Whether the caller asked for Central's extended metadata (``X-Extended-Metadata``)."""
+    return (request.headers.get("x-extended-metadata") or "").lower() == "true"

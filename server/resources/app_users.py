@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body
 
 from server import problems
 from server.domain import assignments, projects
-from server.formats.central_json import app_user_json
+from server.formats.central_json import app_user_json, new_app_user_json
 from server.http.auth import ActorDep, ServicesDep
 
 router = APIRouter(tags=["app users"])
@@ -22,7 +22,7 @@ def create_app_user(
     if not isinstance(name, str):
         raise problems.missing_parameter("displayName")
     row, key = projects.create_app_user(services, actor, project_id=project_id, display_name=name)
-    return app_user_json(row, key)
+    return new_app_user_json(row, key)
 
 
 @router.get("/projects/{project_id}/app-users")
@@ -69,6 +69,7 @@ def assign_form(
         xml_form_id=xml_form_id,
         role=role,
         actor_id=actor_id,
+        exist_ok=False,
     )
     return {"success": True}
 

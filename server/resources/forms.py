@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import io
 from typing import Any
+from urllib.parse import unquote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Body, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response
 
-from server import problems
 from server.data.xform import FieldInfo
 from server.domain import forms
-from server.formats.central_json import form_attachment_json, form_json
+from server.formats.central_json import form_attachment_json, form_extended_json, form_json
 from server.http.auth import ActorDep, ServicesDep
-from server.http.params import bounded_body, flag
+from server.http.params import bounded_body, extended, flag
 
 router = APIRouter(tags=["forms"])
 
@@ -31,15 +31,7 @@ async def create_form(
     publish: str | None = None,
     ignoreWarnings: str | None = None,  # noqa: N803 - Central's name
 ) -> dict[str, Any]:
-    body = await bounded_body(request, services.settings.max_form_bytes)
-    fallback = request.headers.get("x-xlsform-formid-fallback")
-    definition = await run_in_threadpool(
-        forms.prepare_definition,
-        body,
-        request.headers.get("content-type", ""),
-        form_id_fallback=fallback,
-        ignore_warnings=flag(ignoreWarnings, name="ignoreWarnings"),
-    )
+    definition = await _definition(request, services, ignoreWarnings)
     form = await run_in_threadpool(
         forms.create_form,
         services,
@@ -55,11 +47,13 @@ async def create_form(
 
 
 @router.get("/projects/{project_id}/forms")
-def list_forms(services: ServicesDep, actor: ActorDep, project_id: int) -> list[dict[str, Any]]:
-    return [
-        form_json(view.form, view.definition)
-        for view in forms.list_forms(services, actor, project_id=project_id)
-    ]
+def list_forms(
+    request: Request, services: ServicesDep, actor: ActorDep, project_id: int
+) -> list[dict[str, Any]]:
+    views = forms.list_forms(services, actor, project_id=project_id)
+    if extended(request):
+        return [_extended(services, view) for view in views]
+    return [form_json(view.form, view.definition) for view in views]
 
 
 @router.get("/projects/{project_id}/forms/{xml_form_id}.xml")
@@ -70,12 +64,116 @@ def form_xml(services: ServicesDep, actor: ActorDep, project_id: int, xml_form_i
     return Response(definition.xml, media_type=XML_MEDIA_TYPE)
 
 
+@router.get("/projects/{project_id}/forms/{xml_form_id}/draft.xml")
+def draft_xml(
+    services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str
+) -> Response:
+    view = forms.draft_view(services, actor, project_id=project_id, xml_form_id=xml_form_id)
+    assert view.definition is not None
+    return Response(view.definition.xml, media_type=XML_MEDIA_TYPE)
+
+
 @router.get("/projects/{project_id}/forms/{xml_form_id}")
 def get_form(
-    services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str
+    request: Request, services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str
 ) -> dict[str, Any]:
     view = forms.get_form(services, actor, project_id=project_id, xml_form_id=xml_form_id)
+    if extended(request):
+        return _extended(services, view)
     return form_json(view.form, view.definition)
+
+
+@router.patch("/projects/{project_id}/forms/{xml_form_id}")
+def update_form(
+    services: ServicesDep,
+    actor: ActorDep,
+    project_id: int,
+    xml_form_id: str,
+    body: dict[str, Any] = Body(...),
+) -> dict[str, Any]:
+    forms.set_state(
+        services, actor, project_id=project_id, xml_form_id=xml_form_id, state=body.get("state")
+    )
+    view = forms.get_form(services, actor, project_id=project_id, xml_form_id=xml_form_id)
+    return form_json(view.form, view.definition)
+
+
+@router.delete("/projects/{project_id}/forms/{xml_form_id}")
+def delete_form(
+    services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str
+) -> dict[str, bool]:
+    forms.delete_form(services, actor, project_id=project_id, xml_form_id=xml_form_id)
+    return {"success": True}
+
+
+@router.post("/projects/{project_id}/forms/{xml_form_id}/draft")
+async def create_draft(
+    request: Request,
+    services: ServicesDep,
+    actor: ActorDep,
+    project_id: int,
+    xml_form_id: str,
+    ignoreWarnings: str | None = None,  # noqa: N803 - Central's name
+) -> dict[str, bool]:
+    has_body = request.headers.get("content-length") not in (None, "0") or request.headers.get(
+        "transfer-encoding"
+    )
+    definition = await _definition(request, services, ignoreWarnings) if has_body else None
+    await run_in_threadpool(
+        forms.create_draft,
+        services,
+        actor,
+        project_id=project_id,
+        xml_form_id=xml_form_id,
+        definition=definition,
+    )
+    return {"success": True}
+
+
+@router.get("/projects/{project_id}/forms/{xml_form_id}/draft")
+def get_draft(
+    services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str
+) -> dict[str, Any]:
+    view = forms.draft_view(services, actor, project_id=project_id, xml_form_id=xml_form_id)
+    return form_json(view.form, view.definition)
+
+
+@router.delete("/projects/{project_id}/forms/{xml_form_id}/draft")
+def delete_draft(
+    services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str
+) -> dict[str, bool]:
+    forms.delete_draft(services, actor, project_id=project_id, xml_form_id=xml_form_id)
+    return {"success": True}
+
+
+@router.get("/projects/{project_id}/forms/{xml_form_id}/versions")
+def list_versions(
+    services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str
+) -> list[dict[str, Any]]:
+    form, definitions = forms.list_versions(
+        services, actor, project_id=project_id, xml_form_id=xml_form_id
+    )
+    return [form_json(form, definition) for definition in definitions]
+
+
+@router.get("/projects/{project_id}/forms/{xml_form_id}/versions/{version}.xml")
+def version_xml(
+    services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str, version: str
+) -> Response:
+    _, definition = forms.version_definition(
+        services, actor, project_id=project_id, xml_form_id=xml_form_id, version=version
+    )
+    return Response(definition.xml, media_type=XML_MEDIA_TYPE)
+
+
+@router.get("/projects/{project_id}/forms/{xml_form_id}/versions/{version}")
+def get_version(
+    services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str, version: str
+) -> dict[str, Any]:
+    form, definition = forms.version_definition(
+        services, actor, project_id=project_id, xml_form_id=xml_form_id, version=version
+    )
+    return form_json(form, definition)
 
 
 @router.get("/projects/{project_id}/forms/{xml_form_id}/fields")
@@ -115,12 +213,11 @@ def form_attachment(
 def list_draft_attachments(
     services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str
 ) -> list[dict[str, Any]]:
-    view = forms.get_form(services, actor, project_id=project_id, xml_form_id=xml_form_id)
-    if view.draft is None or view.draft.id is None:
-        raise problems.not_found()
+    view = forms.draft_view(services, actor, project_id=project_id, xml_form_id=xml_form_id)
+    assert view.definition is not None and view.definition.id is not None
     return [
         form_attachment_json(a, b)
-        for a, b in forms.attachments_with_blobs(services, form_def_id=view.draft.id)
+        for a, b in forms.attachments_with_blobs(services, form_def_id=view.definition.id)
     ]
 
 
@@ -157,6 +254,16 @@ def draft_attachment(
     return _blob_response(services, blob.sha256, attachment.content_type, attachment.name)
 
 
+@router.delete("/projects/{project_id}/forms/{xml_form_id}/draft/attachments/{name}")
+def clear_draft_attachment(
+    services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str, name: str
+) -> dict[str, bool]:
+    forms.clear_draft_attachment(
+        services, actor, project_id=project_id, xml_form_id=xml_form_id, name=name
+    )
+    return {"success": True}
+
+
 @router.post("/projects/{project_id}/forms/{xml_form_id}/draft/publish")
 def publish_draft(
     services: ServicesDep,
@@ -169,6 +276,27 @@ def publish_draft(
         services, actor, project_id=project_id, xml_form_id=xml_form_id, version=version
     )
     return {"success": True}
+
+
+async def _definition(
+    request: Request, services: ServicesDep, ignore_warnings: str | None
+) -> forms.Definition:
+    """The uploaded XForm or XLSForm of a request, compiled (off the event loop)."""
+    body = await bounded_body(request, services.settings.max_form_bytes)
+    fallback = request.headers.get("x-xlsform-formid-fallback")
+    return await run_in_threadpool(
+        forms.prepare_definition,
+        body,
+        request.headers.get("content-type", ""),
+        # pyODK percent-encodes this header's value.
+        form_id_fallback=unquote(fallback) if fallback else None,
+        ignore_warnings=flag(ignore_warnings, name="ignoreWarnings"),
+    )
+
+
+def _extended(services: ServicesDep, view: forms.FormView) -> dict[str, Any]:
+    stats, created_by = forms.form_stats(services, view.form)
+    return form_extended_json(view.form, view.definition, stats, created_by)
 
 
 def _blob_response(

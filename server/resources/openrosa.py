@@ -6,6 +6,8 @@ uses). Everything here answers with OpenRosa XML, errors included.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -15,12 +17,12 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
 
 from server import problems
-from server.domain import forms, submissions
+from server.domain import Services, forms, submissions
 from server.domain.submissions import IncomingFile
 from server.formats import openrosa
 from server.http.auth import ActorDep, ServicesDep
 from server.http.params import check_declared_length
-from server.http.urls import form_base
+from server.http.urls import form_base, project_base
 
 router = APIRouter(tags=["openrosa"])
 
@@ -35,18 +37,17 @@ def form_list(
     if actor.anonymous:
         raise actor.refusal()
     entries = []
-    for form, definition, has_media in forms.open_forms_for_phone(
-        services, actor, project_id=project_id
-    ):
-        base = form_base(request, services.settings, project_id, form.xml_form_id)
+    forms_base = f"{project_base(request, services.settings, project_id)}/forms/"
+    for form in forms.open_forms_for_phone(services, actor, project_id=project_id):
+        base = forms_base + quote(form.xml_form_id, safe="")
         entries.append(
             openrosa.FormListEntry(
                 form_id=form.xml_form_id,
-                name=definition.name or form.xml_form_id,
-                version=definition.version,
-                md5=definition.md5,
+                name=form.name or form.xml_form_id,
+                version=form.version,
+                md5=form.md5,
                 download_url=f"{base}.xml",
-                manifest_url=f"{base}/manifest" if has_media else None,
+                manifest_url=f"{base}/manifest" if form.has_media else None,
             )
         )
     return Response(openrosa.form_list(entries), media_type=OPENROSA_XML)
@@ -94,6 +95,29 @@ async def submit(
 ) -> Response:
     if actor.anonymous:
         raise actor.refusal()
+    async with submission_parts(request, services) as (xml, files):
+        await run_in_threadpool(
+            submissions.ingest,
+            services,
+            actor,
+            project_id=project_id,
+            xml=xml,
+            files=files,
+            device_id=deviceID or None,
+            user_agent=request.headers.get("user-agent"),
+        )
+    return Response(
+        openrosa.response("full submission upload was successful!"),
+        status_code=201,
+        media_type=OPENROSA_XML,
+    )
+
+
+@asynccontextmanager
+async def submission_parts(
+    request: Request, services: Services
+) -> AsyncIterator[tuple[bytes, list[IncomingFile]]]:
+    """The XML and the files of a multipart submission, open for the block's duration."""
     settings = services.settings
     check_declared_length(request, settings.max_submission_bytes)
     try:
@@ -114,20 +138,6 @@ async def submit(
             for key, part in form.multi_items()
             if key != XML_PART and isinstance(part, UploadFile)
         ]
-        await run_in_threadpool(
-            submissions.ingest,
-            services,
-            actor,
-            project_id=project_id,
-            xml=xml,
-            files=files,
-            device_id=deviceID,
-            user_agent=request.headers.get("user-agent"),
-        )
+        yield xml, files
     finally:
         await form.close()
-    return Response(
-        openrosa.response("full submission upload was successful!"),
-        status_code=201,
-        media_type=OPENROSA_XML,
-    )

@@ -1,15 +1,21 @@
-"""``/v1/projects``: creating, listing and reading projects."""
+"""``/v1/projects``: creating, listing and reading projects.
+
+As Central, every item of ``GET /v1/projects`` carries the caller's ``verbs`` on it;
+``X-Extended-Metadata: true`` adds counts of forms and app users and the time of the
+last submission.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Request
 
 from server import problems
 from server.domain import projects
-from server.formats.central_json import project_json
+from server.formats.central_json import project_extended_json, project_json
 from server.http.auth import ActorDep, ServicesDep
+from server.http.params import extended
 
 router = APIRouter(tags=["projects"])
 
@@ -32,10 +38,29 @@ def create_project(
 
 
 @router.get("/projects")
-def list_projects(services: ServicesDep, actor: ActorDep) -> list[dict[str, Any]]:
-    return [project_json(p) for p in projects.list_projects(services, actor)]
+def list_projects(request: Request, services: ServicesDep, actor: ActorDep) -> list[dict[str, Any]]:
+    more = extended(request)
+    items = []
+    for project in projects.list_projects(services, actor):
+        assert project.id is not None
+        data = (
+            project_extended_json(project, projects.project_stats(services, project_id=project.id))
+            if more
+            else project_json(project)
+        )
+        data["verbs"] = sorted(actor.verbs(project_id=project.id))
+        items.append(data)
+    return items
 
 
 @router.get("/projects/{project_id}")
-def get_project(services: ServicesDep, actor: ActorDep, project_id: int) -> dict[str, Any]:
-    return project_json(projects.get_project(services, actor, project_id))
+def get_project(
+    request: Request, services: ServicesDep, actor: ActorDep, project_id: int
+) -> dict[str, Any]:
+    project = projects.read_project(services, actor, project_id)
+    if not extended(request):
+        return project_json(project)
+    return {
+        "verbs": sorted(actor.verbs(project_id=project_id)),
+        **project_extended_json(project, projects.project_stats(services, project_id=project_id)),
+    }

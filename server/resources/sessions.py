@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Request
 
 from server import problems
 from server.domain import accounts
 from server.formats.central_json import session_json, user_json
 from server.http.auth import ActorDep, ServicesDep
+from server.http.params import extended
 from server.store import accounts as account_store
 
 router = APIRouter(tags=["sessions and users"])
@@ -34,12 +35,26 @@ def delete_current_session(services: ServicesDep, actor: ActorDep) -> dict[str, 
     return {"success": True}
 
 
+@router.delete("/sessions/{token}")
+def delete_session(services: ServicesDep, actor: ActorDep, token: str) -> dict[str, bool]:
+    """End a session by its token: a web user's own, or an app user's (revoking its access
+    while keeping the app user, as Central's "revoke access")."""
+    accounts.end_session(services, actor, token=token)
+    return {"success": True}
+
+
 @router.get("/users/current")
-def current_user(services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
+def current_user(request: Request, services: ServicesDep, actor: ActorDep) -> dict[str, Any]:
     if actor.anonymous or actor.type != "user" or actor.id is None:
         raise actor.refusal() if actor.anonymous else problems.not_found()
     with services.db.read() as session:
         found = account_store.user_by_actor_id(session, actor_id=actor.id)
     if found is None:
         raise problems.not_found()
+    if extended(request):
+        return {
+            "verbs": sorted(actor.verbs()),
+            "preferences": {"site": {}, "projects": {}},
+            **user_json(*found),
+        }
     return user_json(*found)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
@@ -188,3 +190,30 @@ def assignments_on(session: Session, *, scope: str, role: str | None = None) -> 
     if role is not None:
         query = query.where(col(Assignment.role) == role)
     return list(session.exec(query.order_by(col(Assignment.id))).all())
+
+
+# Every request of a phone starts here: one statement, built once, without the ORM.
+_actors, _field_keys = Actor.__table__, FieldKey.__table__  # type: ignore[attr-defined]
+_assignments = Assignment.__table__  # type: ignore[attr-defined]
+_APP_USER_WITH_ASSIGNMENTS = (
+    sa.select(
+        _actors.c.id,
+        _actors.c.display_name,
+        _field_keys.c.project_id,
+        _field_keys.c.token,
+        _assignments.c.role,
+        _assignments.c.scope,
+    )
+    .select_from(_field_keys)
+    .join(_actors, _actors.c.id == _field_keys.c.actor_id)
+    .outerjoin(_assignments, _assignments.c.actor_id == _field_keys.c.actor_id)
+    .where(_field_keys.c.token_hash == sa.bindparam("token_hash"), _actors.c.deleted_at.is_(None))
+)
+
+
+def app_user_with_assignments(session: Session, *, token_hash: str) -> list[Any]:
+    """The live app user with this token hash, one row per assignment it holds (or one
+    row with null role and scope): (id, display_name, project_id, token, role, scope)."""
+    return list(
+        session.connection().execute(_APP_USER_WITH_ASSIGNMENTS, {"token_hash": token_hash}).all()
+    )

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from server.store.tables import Blob, Form, FormAttachment, FormDef
+from server.store.tables import Blob, Form, FormAttachment, FormDef, Submission
 
 
 def insert_form(
@@ -171,3 +172,95 @@ def count_forms(session: Session, *, project_id: int) -> int:
             .where(col(Form.project_id) == project_id, col(Form.deleted_at).is_(None))
         ).one()
     )
+
+
+def form_stats(session: Session, *, form_id: int) -> dict[str, Any]:
+    """Submission counts by review state and the last submission's time, for one form."""
+    rows = session.exec(
+        select(Submission.review_state, func.count(), func.max(Submission.created_at))
+        .where(col(Submission.form_id) == form_id, col(Submission.deleted_at).is_(None))
+        .group_by(col(Submission.review_state))
+    ).all()
+    states = {"received": 0, "hasIssues": 0, "edited": 0}
+    total, last = 0, None
+    for state, count, latest in rows:
+        total += int(count)
+        key = state or "received"
+        if key in states:
+            states[key] += int(count)
+        if latest is not None and (last is None or latest > last):
+            last = latest
+    return {"submissions": total, "reviewStates": states, "lastSubmission": last}
+
+
+# The phones' hot path: statements built once, run through the session's connection
+# without the ORM (no identity map, no XML or schema loaded that is not needed).
+_forms, _defs = Form.__table__, FormDef.__table__  # type: ignore[attr-defined]
+_attachments = FormAttachment.__table__  # type: ignore[attr-defined]
+_OPEN_PUBLISHED_FORMS = (
+    sa.select(
+        _forms.c.id,
+        _forms.c.xml_form_id,
+        _defs.c.name,
+        _defs.c.version,
+        _defs.c.md5,
+        sa.exists().where(_attachments.c.form_def_id == _forms.c.current_def_id).label("has_media"),
+    )
+    .join(_defs, _defs.c.id == _forms.c.current_def_id)
+    .where(
+        _forms.c.project_id == sa.bindparam("project_id"),
+        _forms.c.deleted_at.is_(None),
+        _forms.c.state == "open",
+    )
+    .order_by(_forms.c.xml_form_id)
+)
+
+
+def open_published_forms(session: Session, *, project_id: int) -> list[Any]:
+    """Open forms with a published definition: (id, xml_form_id, name, version, md5,
+    has_media) rows, in one query."""
+    result = session.connection().execute(_OPEN_PUBLISHED_FORMS, {"project_id": project_id})
+    return list(result.all())
+
+
+_FORM_FOR_SUBMISSION = (
+    sa.select(
+        _forms.c.id,
+        _forms.c.state,
+        _forms.c.current_def_id,
+        _forms.c.draft_def_id,
+        _defs.c.id.label("published_def_id"),
+        _defs.c.sha256.label("published_sha256"),
+    )
+    .select_from(_forms)
+    .outerjoin(
+        _defs,
+        sa.and_(
+            _defs.c.form_id == _forms.c.id,
+            _defs.c.version == sa.bindparam("version"),
+            _defs.c.published_at.is_not(None),
+        ),
+    )
+    .where(
+        _forms.c.project_id == sa.bindparam("project_id"),
+        _forms.c.xml_form_id == sa.bindparam("xml_form_id"),
+        _forms.c.deleted_at.is_(None),
+    )
+)
+_DEF_SCHEMA = sa.select(_defs.c.id, _defs.c.version, _defs.c.sha256, _defs.c.schema).where(
+    _defs.c.id == sa.bindparam("form_def_id")
+)
+
+
+def form_for_submission(
+    session: Session, *, project_id: int, xml_form_id: str, version: str
+) -> Any | None:
+    """The form a submission names, with its published definition of that version if
+    any: (id, state, current_def_id, draft_def_id, published_def_id, published_sha256)."""
+    params = {"project_id": project_id, "xml_form_id": xml_form_id, "version": version}
+    return session.connection().execute(_FORM_FOR_SUBMISSION, params).first()
+
+
+def form_def_schema(session: Session, *, form_def_id: int) -> Any | None:
+    """A definition's (id, version, sha256, schema), without its XForm."""
+    return session.connection().execute(_DEF_SCHEMA, {"form_def_id": form_def_id}).first()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from server.store.tables import Project
+from server.store.tables import Actor, FieldKey, Form, Project, Submission
 
 
 def insert_project(
@@ -34,3 +36,23 @@ def first_project(session: Session) -> Project | None:
     return session.exec(
         select(Project).where(col(Project.deleted_at).is_(None)).order_by(col(Project.id))
     ).first()
+
+
+def project_stats(session: Session, *, project_id: int) -> dict[str, Any]:
+    forms = session.exec(
+        select(func.count())
+        .select_from(Form)
+        .where(col(Form.project_id) == project_id, col(Form.deleted_at).is_(None))
+    ).one()
+    app_users = session.exec(
+        select(func.count())
+        .select_from(FieldKey)
+        .join(Actor, col(Actor.id) == col(FieldKey.actor_id))
+        .where(col(FieldKey.project_id) == project_id, col(Actor.deleted_at).is_(None))
+    ).one()
+    last = session.exec(
+        select(func.max(Submission.created_at))
+        .join(Form, col(Form.id) == col(Submission.form_id))
+        .where(col(Form.project_id) == project_id, col(Submission.deleted_at).is_(None))
+    ).one()
+    return {"forms": int(forms), "appUsers": int(app_users), "lastSubmission": last}

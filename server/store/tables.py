@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -138,7 +138,11 @@ class Submission(SQLModel, table=True):
     """A logical submission: the first instanceID of a record and all its edits."""
 
     __tablename__ = "submissions"
-    __table_args__ = (UniqueConstraint("form_id", "instance_id", name="uq_submission_instance"),)
+    __table_args__ = (
+        UniqueConstraint("form_id", "instance_id", name="uq_submission_instance"),
+        # Exports and OData page through a form's submissions newest first.
+        Index("ix_submissions_form_created", "form_id", "created_at", "id"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     form_id: int = Field(foreign_key="forms.id", index=True)
     instance_id: str = Field(max_length=300)
@@ -195,3 +199,14 @@ class Audit(SQLModel, table=True):
     actee: str | None = Field(default=None, max_length=100)
     details: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     logged_at: datetime = Field(index=True)
+
+
+class Comment(SQLModel, table=True):
+    """A coordinator's comment on a submission."""
+
+    __tablename__ = "comments"
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submissions.id", index=True)
+    actor_id: int = Field(foreign_key="actors.id")
+    body: str
+    created_at: datetime

@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 from pyodk.client import Client
 
-from tests.builders import ADMIN_EMAIL, ADMIN_PASSWORD, publish_xform, xform
+from tests.builders import ADMIN_EMAIL, ADMIN_PASSWORD, publish_xform, submission, xform
 
 
 def pyodk_client(tmp_path: Path, base_url: str, project_id: int) -> Client:
@@ -41,3 +41,78 @@ def test_pyodk_sessions_projects_and_forms(
         assert odk.submissions.list(form_id="profil") == []
     # The session token pyODK cached is reused on the next client.
     assert "token" in (tmp_path / "pyodk_cache.toml").read_text()
+
+
+def test_pyodk_form_lifecycle_and_app_users(
+    tmp_path: Path,
+    base_url: str,
+    client: httpx.Client,
+    admin_headers: dict[str, str],
+    project_id: int,
+) -> None:
+    first = tmp_path / "profil.xml"
+    first.write_bytes(xform(version="1", media=("desa.csv",)))
+    media = tmp_path / "desa.csv"
+    media.write_text("name,label\n1,Satu\n")
+    second = tmp_path / "profil-2.xml"
+    second.write_bytes(xform(version="2", title="Profil v2", media=("desa.csv",)))
+    with pyodk_client(tmp_path, base_url, project_id) as odk:
+        created = odk.forms.create(definition=first, attachments=[media])
+        assert created.xmlFormId == "profil"
+        assert odk.forms.get("profil").publishedAt is not None
+        media.write_text("name,label\n1,Satu\n2,Dua\n")
+        odk.forms.update("profil", definition=second, attachments=[media])
+        form = odk.forms.get("profil")
+        assert (form.version, form.name) == ("2", "Profil v2")
+        odk.forms.update("profil", attachments=[media], version_updater=lambda v: f"{v}.1")
+        assert odk.forms.get("profil").version == "2.1"
+        [phone] = odk.projects.create_app_users(display_names=["HP 1"], forms=["profil"])
+        assert phone.token
+        # Running it again skips the app user that already exists.
+        assert list(odk.projects.create_app_users(display_names=["HP 1"])) == []
+    versions = client.get(f"/v1/projects/{project_id}/forms/profil/versions", headers=admin_headers)
+    assert [v["version"] for v in versions.json()] == ["2.1", "2", "1"]
+    served = client.get(
+        f"/v1/projects/{project_id}/forms/profil/attachments/desa.csv", headers=admin_headers
+    )
+    assert served.text == "name,label\n1,Satu\n2,Dua\n"
+    assigned = client.get(
+        f"/v1/projects/{project_id}/forms/profil/assignments/app-user", headers=admin_headers
+    ).json()
+    assert assigned == [{"actorId": phone.id, "roleId": 2}]
+
+
+def test_pyodk_submissions(
+    tmp_path: Path,
+    base_url: str,
+    client: httpx.Client,
+    admin_headers: dict[str, str],
+    project_id: int,
+) -> None:
+    publish_xform(client, admin_headers, project_id, xform())
+    photo = tmp_path / "foto.jpg"
+    photo.write_bytes(b"\xff\xd8jpeg")
+    with pyodk_client(tmp_path, base_url, project_id) as odk:
+        created = odk.submissions.create(
+            xml=submission(instance_id="uuid:pyodk-1", photo="foto.jpg").decode(),
+            form_id="profil",
+            device_id="pyodk-test",
+            attachments=[photo],
+        )
+        assert created.instanceId == "uuid:pyodk-1"
+        assert [a.exists for a in created.attachments or []] == [True]
+        [listed] = odk.submissions.list(form_id="profil")
+        assert (listed.instanceId, listed.deviceId) == ("uuid:pyodk-1", "pyodk-test")
+        assert odk.submissions.get("uuid:pyodk-1", form_id="profil").submitterId is not None
+        edit = submission(instance_id="uuid:pyodk-2", name="Baru", deprecated_id="uuid:pyodk-1")
+        odk.submissions.edit("uuid:pyodk-1", xml=edit.decode(), form_id="profil", comment="Ubah")
+        odk.submissions.review("uuid:pyodk-1", "approved", form_id="profil", comment="Bagus")
+        assert odk.submissions.get("uuid:pyodk-1", form_id="profil").reviewState == "approved"
+        odk.submissions.add_comment("uuid:pyodk-1", "Catatan", form_id="profil")
+        comments = odk.submissions.list_comments("uuid:pyodk-1", form_id="profil")
+        assert [c.body for c in comments] == ["Catatan", "Bagus", "Ubah"]
+    current = client.get(
+        f"/v1/projects/{project_id}/forms/profil/submissions/uuid:pyodk-1.xml",
+        headers=admin_headers,
+    )
+    assert b"uuid:pyodk-2" in current.content

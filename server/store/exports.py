@@ -1,0 +1,404 @@
+"""SQL for exports and OData: submissions read page by page, never all at once.
+
+Rows come newest first (Central's order: creation time, then id, both descending).
+`export_page` reads one keyset page of `PAGE_SIZE` (an OData page, or the first page of
+an export, read before the response starts); `iterate_rows` walks the rest with one
+sorted query over submission ids read through a server-side cursor, fetching each
+batch's details beside it, so memory holds one batch whatever the number of
+submissions. Each row carries what the exports print beside the values: submitter,
+version, edit count and attachment counts. `filter_clause` turns a parsed ``$filter``
+into SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Integer, and_, cast, func, literal, not_, or_, true
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from server.data import odata_filter as f
+from server.store.tables import (
+    Actor,
+    FormDef,
+    Submission,
+    SubmissionAttachment,
+    SubmissionDef,
+)
+
+PAGE_SIZE = 500
+MILLI = timedelta(milliseconds=1)
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page ends: the last row's creation time and id (rows go newest first)."""
+
+    created_at: datetime
+    id: int
+
+
+@dataclass
+class ExportRow:
+    """One submission's current version with everything an export prints beside its values."""
+
+    id: int
+    instance_id: str
+    created_at: datetime
+    updated_at: datetime | None
+    deleted_at: datetime | None
+    review_state: str | None
+    device_id: str | None
+    submitter_id: int | None
+    submitter_name: str | None
+    form_version: str
+    edits: int
+    attachments_present: int
+    attachments_expected: int
+    instance_name: str | None
+    values: dict[str, Any]
+
+    @property
+    def cursor(self) -> Cursor:
+        return Cursor(self.created_at, self.id)
+
+
+def filter_clause(expr: f.Expr | None, *, dialect: str) -> ColumnElement[bool]:
+    """The SQL for a ``$filter`` tree; deleted submissions are left out unless it asks."""
+    hide_deleted = (
+        col(Submission.deleted_at).is_(None) if not f.references_deleted_at(expr) else true()
+    )
+    if expr is None:
+        return hide_deleted
+    return and_(hide_deleted, _condition(expr, dialect))
+
+
+def _condition(expr: f.Expr, dialect: str) -> ColumnElement[bool]:
+    if isinstance(expr, f.Logical):
+        join = and_ if expr.op == "and" else or_
+        return join(_condition(expr.left, dialect), _condition(expr.right, dialect))
+    if isinstance(expr, f.Not):
+        return not_(_condition(expr.operand, dialect))
+    if isinstance(expr, f.Compare):
+        moment = _millisecond_compare(expr)
+        if moment is not None:
+            return moment
+        left, right = _value(expr.left, dialect), _value(expr.right, dialect)
+        if expr.op in ("eq", "ne"):
+            if left is None and right is None:
+                clause: ColumnElement[bool] = true()
+            elif left is None or right is None:
+                clause = (right if left is None else left).is_(None)
+            else:
+                clause = left.is_not_distinct_from(right)
+            return not_(clause) if expr.op == "ne" else clause
+        if left is None or right is None:
+            raise f.unparseable(f"null cannot be compared with {expr.op}")
+        return {
+            "lt": left < right,
+            "le": left <= right,
+            "gt": left > right,
+            "ge": left >= right,
+        }[expr.op]
+    value = _value(expr, dialect)
+    if value is None:
+        raise f.unparseable("null is not a condition")
+    return value.is_(True)
+
+
+FLIPPED = {"eq": "eq", "ne": "ne", "lt": "gt", "le": "ge", "gt": "lt", "ge": "le"}
+
+
+def _millisecond_compare(expr: f.Compare) -> ColumnElement[bool] | None:
+    """A timestamp column against a timestamp literal, at the millisecond as Central keeps
+    them: ``submissionDate le 10:00:00.123Z`` includes 10:00:00.123456."""
+    op, column, other = expr.op, expr.left, expr.right
+    if isinstance(other, f.Field):
+        op, column, other = FLIPPED[op], other, column
+    if not (
+        isinstance(column, f.Field)
+        and column.column.endswith("_at")
+        and isinstance(other, f.Literal)
+        and isinstance(other.value, datetime)
+    ):
+        return None
+    field = getattr(Submission, column.column)
+    start = _moment(other.value.replace(microsecond=other.value.microsecond // 1000 * 1000))
+    end = _moment(other.value.replace(microsecond=other.value.microsecond // 1000 * 1000) + MILLI)
+    return {
+        "eq": and_(field >= start, field < end),
+        "ne": or_(field.is_(None), field < start, field >= end),
+        "lt": field < start,
+        "le": field < end,
+        "gt": field >= end,
+        "ge": field >= start,
+    }[op]
+
+
+def _moment(value: datetime) -> Any:
+    return literal(value, type_=Submission.__table__.c.created_at.type)  # type: ignore[attr-defined]
+
+
+def _value(expr: f.Expr, dialect: str) -> Any:
+    if isinstance(expr, f.Field):
+        return getattr(Submission, expr.column)
+    if isinstance(expr, f.Literal):
+        if expr.value is None:
+            return None
+        if isinstance(expr.value, datetime):
+            return literal(expr.value, type_=Submission.__table__.c.created_at.type)  # type: ignore[attr-defined]
+        return literal(expr.value)
+    if isinstance(expr, f.Call):
+        if expr.function == "now":
+            return literal(datetime.now(UTC), type_=Submission.__table__.c.created_at.type)  # type: ignore[attr-defined]
+        assert expr.argument is not None
+        argument = _value(expr.argument, dialect)
+        if dialect == "sqlite":
+            pattern = {
+                "year": "%Y",
+                "month": "%m",
+                "day": "%d",
+                "hour": "%H",
+                "minute": "%M",
+                "second": "%S",
+            }[expr.function]
+            return cast(func.strftime(pattern, argument), Integer)
+        return cast(func.extract(expr.function, func.timezone("UTC", argument)), Integer)
+    if isinstance(expr, f.Compare | f.Logical | f.Not):
+        return _condition(expr, dialect)
+    raise AssertionError(expr)
+
+
+def export_page(
+    session: Session,
+    *,
+    form_id: int,
+    condition: ColumnElement[bool],
+    after: Cursor | None,
+    until_id: int | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    instance_id: str | None = None,
+) -> list[ExportRow]:
+    """Up to ``limit`` rows older than ``after`` (newest first)."""
+    ids = _ids(
+        form_id=form_id,
+        condition=condition,
+        after=after,
+        until_id=until_id,
+        instance_id=instance_id,
+    ).limit(limit or PAGE_SIZE)
+    if offset:
+        ids = ids.offset(offset)
+    return _details(session, ids.subquery("page"))
+
+
+def _ids(
+    *,
+    form_id: int,
+    condition: ColumnElement[bool],
+    after: Cursor | None,
+    until_id: int | None,
+    instance_id: str | None = None,
+) -> Any:
+    """The ids of matching submissions, newest first (the keyset walk reads one table)."""
+    ids = select(col(Submission.id)).where(col(Submission.form_id) == form_id, condition)
+    if instance_id is not None:
+        ids = ids.where(col(Submission.instance_id) == instance_id)
+    if until_id is not None:
+        ids = ids.where(col(Submission.id) <= until_id)
+    if after is not None:
+        ids = ids.where(
+            or_(
+                col(Submission.created_at) < after.created_at,
+                and_(col(Submission.created_at) == after.created_at, col(Submission.id) < after.id),
+            )
+        )
+    return ids.order_by(col(Submission.created_at).desc(), col(Submission.id).desc())
+
+
+def _details(session: Session, page: Any) -> list[ExportRow]:
+    """The rows of the submissions whose ids ``page`` (a subquery or a list) holds."""
+    current = aliased(SubmissionDef)
+    version_def = aliased(FormDef)
+    edits = (
+        select(func.count())
+        .select_from(SubmissionDef)
+        .where(col(SubmissionDef.submission_id) == col(Submission.id))
+        .scalar_subquery()
+    )
+    expected = (
+        select(func.count())
+        .select_from(SubmissionAttachment)
+        .where(col(SubmissionAttachment.submission_def_id) == current.id)
+        .scalar_subquery()
+    )
+    present = (
+        select(func.count())
+        .select_from(SubmissionAttachment)
+        .where(
+            col(SubmissionAttachment.submission_def_id) == current.id,
+            col(SubmissionAttachment.blob_sha).is_not(None),
+        )
+        .scalar_subquery()
+    )
+    query = (
+        select(
+            col(Submission.id),
+            col(Submission.instance_id),
+            col(Submission.created_at),
+            col(Submission.updated_at),
+            col(Submission.deleted_at),
+            col(Submission.review_state),
+            col(Submission.device_id),
+            col(Submission.submitter_id),
+            current.fields,
+            current.instance_name,
+            version_def.version,
+            Actor.display_name,
+            edits,
+            present,
+            expected,
+        )
+        .select_from(Submission)
+        .join(current, and_(current.submission_id == Submission.id, current.current))
+        .join(version_def, version_def.id == current.form_def_id)
+        .outerjoin(Actor, col(Actor.id) == col(Submission.submitter_id))
+        .where(
+            col(Submission.id).in_(page)
+            if isinstance(page, list)
+            else col(Submission.id).in_(select(page.c.id))
+        )
+        .order_by(col(Submission.created_at).desc(), col(Submission.id).desc())
+    )
+    rows: list[ExportRow] = []
+    for (
+        submission_id,
+        instance_id_,
+        created_at,
+        updated_at,
+        deleted_at,
+        review_state,
+        device_id,
+        submitter_id,
+        values,
+        name,
+        version,
+        display,
+        n_defs,
+        n_present,
+        n_expected,
+    ) in session.exec(query):  # type: ignore[call-overload]
+        rows.append(
+            ExportRow(
+                id=submission_id,
+                instance_id=instance_id_,
+                created_at=created_at,
+                updated_at=updated_at,
+                deleted_at=deleted_at,
+                review_state=review_state,
+                device_id=device_id,
+                submitter_id=submitter_id,
+                submitter_name=display,
+                form_version=version or "",
+                edits=int(n_defs or 1) - 1,
+                attachments_present=int(n_present or 0),
+                attachments_expected=int(n_expected or 0),
+                instance_name=name,
+                values=values or {},
+            )
+        )
+    return rows
+
+
+def count_rows(session: Session, *, form_id: int, condition: ColumnElement[bool]) -> int:
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(Submission)
+            .where(col(Submission.form_id) == form_id, condition)
+        ).one()
+    )
+
+
+def newest_id(session: Session, *, form_id: int) -> int:
+    """The highest submission id of the form now: exports read nothing that arrives later."""
+    return int(
+        session.exec(
+            select(func.max(Submission.id)).where(col(Submission.form_id) == form_id)
+        ).one()
+        or 0
+    )
+
+
+def cursor_of(session: Session, *, form_id: int, instance_id: str) -> Cursor | None:
+    row = session.exec(
+        select(Submission.created_at, Submission.id).where(
+            col(Submission.form_id) == form_id, col(Submission.instance_id) == instance_id
+        )
+    ).first()
+    return Cursor(row[0], row[1]) if row else None
+
+
+def etag_parts(session: Session, *, form_id: int) -> tuple[int, int, str]:
+    """What changes whenever the export's content may: count, newest id, latest change."""
+    row = session.exec(
+        select(
+            func.count(),
+            func.max(Submission.id),
+            func.max(func.coalesce(Submission.updated_at, Submission.created_at)),
+        ).where(col(Submission.form_id) == form_id)
+    ).one()
+    return int(row[0] or 0), int(row[1] or 0), str(row[2])
+
+
+def attachments_page(
+    session: Session, *, form_id: int, until_id: int, after: tuple[int, str] | None, limit: int
+) -> list[tuple[int, str, str]]:
+    """(submission id, name, blob sha) of received attachments of current versions."""
+    query = (
+        select(Submission.id, SubmissionAttachment.name, SubmissionAttachment.blob_sha)
+        .join(SubmissionDef, col(SubmissionDef.submission_id) == col(Submission.id))
+        .join(
+            SubmissionAttachment,
+            col(SubmissionAttachment.submission_def_id) == col(SubmissionDef.id),
+        )
+        .where(
+            col(Submission.form_id) == form_id,
+            col(Submission.id) <= until_id,
+            col(Submission.deleted_at).is_(None),
+            col(SubmissionDef.current),
+            col(SubmissionAttachment.blob_sha).is_not(None),
+        )
+    )
+    if after is not None:
+        query = query.where(
+            or_(
+                col(Submission.id) > after[0],
+                and_(col(Submission.id) == after[0], col(SubmissionAttachment.name) > after[1]),
+            )
+        )
+    query = query.order_by(col(Submission.id), col(SubmissionAttachment.name)).limit(limit)
+    return [(int(a), str(b), str(c)) for a, b, c in session.exec(query)]
+
+
+def iterate_rows(
+    open_session: Any,
+    *,
+    form_id: int,
+    condition: ColumnElement[bool],
+    until_id: int | None,
+    after: Cursor | None = None,
+    page_size: int | None = None,
+) -> Iterator[ExportRow]:
+    """Every matching row, newest first: one sorted walk over the ids (a server-side
+    cursor, read ``page_size`` at a time), each batch's details fetched beside it."""
+    with open_session() as session:
+        ids = _ids(form_id=form_id, condition=condition, after=after, until_id=until_id)
+        result = session.execute(ids.execution_options(yield_per=page_size or PAGE_SIZE))
+        for batch in result.partitions():
+            yield from _details(session, [row[0] for row in batch])

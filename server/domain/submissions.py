@@ -436,14 +436,20 @@ def get_submission(
 
 
 def list_attachments(
-    services: Services, actor: Actor, *, project_id: int, xml_form_id: str, instance_id: str
+    services: Services,
+    actor: Actor,
+    *,
+    project_id: int,
+    xml_form_id: str,
+    instance_id: str,
+    version_id: str | None = None,
 ) -> list[SubmissionAttachment]:
-    view = get_submission(
-        services, actor, project_id=project_id, xml_form_id=xml_form_id, instance_id=instance_id
+    """The attachments of the current version, or of the version ``version_id``."""
+    definition_id = _definition_id(
+        services, actor, project_id, xml_form_id, instance_id, version_id
     )
-    assert view.definition.id is not None
     with services.db.read() as session:
-        return store.attachments_of(session, submission_def_id=view.definition.id)
+        return store.attachments_of(session, submission_def_id=definition_id)
 
 
 def attachment_blob(
@@ -454,16 +460,45 @@ def attachment_blob(
     xml_form_id: str,
     instance_id: str,
     name: str,
+    version_id: str | None = None,
 ) -> tuple[SubmissionAttachment, Blob]:
-    view = get_submission(
-        services, actor, project_id=project_id, xml_form_id=xml_form_id, instance_id=instance_id
+    definition_id = _definition_id(
+        services, actor, project_id, xml_form_id, instance_id, version_id
     )
-    assert view.definition.id is not None
     with services.db.read() as session:
-        found = store.attachment_with_blob(session, submission_def_id=view.definition.id, name=name)
+        found = store.attachment_with_blob(session, submission_def_id=definition_id, name=name)
     if found is None or found[1] is None:
         raise problems.not_found()
     return found[0], found[1]
+
+
+def _definition_id(
+    services: Services,
+    actor: Actor,
+    project_id: int,
+    xml_form_id: str,
+    instance_id: str,
+    version_id: str | None,
+) -> int:
+    if version_id is None:
+        definition = get_submission(
+            services,
+            actor,
+            project_id=project_id,
+            xml_form_id=xml_form_id,
+            instance_id=instance_id,
+        ).definition
+    else:
+        definition = get_version(
+            services,
+            actor,
+            project_id=project_id,
+            xml_form_id=xml_form_id,
+            instance_id=instance_id,
+            version_id=version_id,
+        )
+    assert definition.id is not None
+    return definition.id
 
 
 # Coordinators: reviews, comments, edits, versions -------------------------------------------

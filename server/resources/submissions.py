@@ -23,6 +23,7 @@ from server.formats.central_json import (
 )
 from server.http.auth import ActorDep, ServicesDep
 from server.http.params import bounded_body, extended
+from server.store.tables import Blob, SubmissionAttachment
 
 router = APIRouter(tags=["submissions"])
 
@@ -228,6 +229,50 @@ def get_version(
     return submission_version_json(definition)
 
 
+@router.get(BASE + "/{instance_id}/versions/{version_id}/attachments")
+def list_version_attachments(
+    services: ServicesDep,
+    actor: ActorDep,
+    project_id: int,
+    xml_form_id: str,
+    instance_id: str,
+    version_id: str,
+) -> list[dict[str, Any]]:
+    return [
+        submission_attachment_json(a)
+        for a in submissions.list_attachments(
+            services,
+            actor,
+            project_id=project_id,
+            xml_form_id=xml_form_id,
+            instance_id=instance_id,
+            version_id=version_id,
+        )
+    ]
+
+
+@router.get(BASE + "/{instance_id}/versions/{version_id}/attachments/{name}")
+def version_attachment(
+    services: ServicesDep,
+    actor: ActorDep,
+    project_id: int,
+    xml_form_id: str,
+    instance_id: str,
+    version_id: str,
+    name: str,
+) -> Response:
+    found, blob = submissions.attachment_blob(
+        services,
+        actor,
+        project_id=project_id,
+        xml_form_id=xml_form_id,
+        instance_id=instance_id,
+        name=name,
+        version_id=version_id,
+    )
+    return _file_response(services, found, blob)
+
+
 @router.get(BASE + "/{instance_id}/audits")
 def submission_audits(
     services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str, instance_id: str
@@ -310,6 +355,10 @@ def attachment(
         instance_id=instance_id,
         name=name,
     )
+    return _file_response(services, found, blob)
+
+
+def _file_response(services: ServicesDep, found: SubmissionAttachment, blob: Blob) -> Response:
     return FileResponse(
         services.blobs.path(blob.sha256),
         media_type=found.content_type or "application/octet-stream",

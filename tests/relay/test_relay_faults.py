@@ -27,7 +27,6 @@ import pytest
 
 from sync import CollectClient
 from sync.relay_state import RelayState
-from sync.relay_uploader import binary_values
 from tests.builders import collect_url
 from tests.relay.faultproxy import FaultProxy
 from tests.relay.forms import (
@@ -185,10 +184,8 @@ def test_every_submission_arrives_exactly_once(
 
 def send_from_phone(phone: CollectClient, rng: random.Random) -> None:
     """SUBMISSIONS submissions to the hub: photos, split uploads, edits."""
-    # root → current version, and whether any version so far carried photos. Only chains
-    # without photos are edited: the hub does not yet serve an earlier version's
-    # attachments (Central's …/versions/{instanceId}/attachments), so an earlier version
-    # with photos could not be relayed once an edit has replaced it.
+    # root → its current version, and whether that version has all its photos yet: only
+    # complete versions are edited, as on a phone, where an edit starts from a sent form.
     current: dict[str, tuple[str, bool]] = {}
     unfinished: list[tuple[bytes, dict[str, bytes]]] = []
     for number in range(SUBMISSIONS):
@@ -197,7 +194,7 @@ def send_from_phone(phone: CollectClient, rng: random.Random) -> None:
             f"{instance_id[5:13]}-{k}.jpg": rng.randbytes(rng.randint(200, 45_000))
             for k in range(rng.choice([0, 0, 1, 1, 2, 3]))
         }
-        editable = sorted(root for root, (_, photos_seen) in current.items() if not photos_seen)
+        editable = sorted(root for root, (_, complete) in current.items() if complete)
         if editable and rng.random() < 0.25:
             root = rng.choice(editable)
             previous, _ = current[root]
@@ -212,9 +209,10 @@ def send_from_phone(phone: CollectClient, rng: random.Random) -> None:
             first = dict(list(photos.items())[:1])
             phone.submit(xml, first)
             unfinished.append((xml, dict(list(photos.items())[1:])))
+            current[root] = (instance_id, False)
         else:
             phone.submit(xml, photos)
-        current[root] = (instance_id, bool(photos))
+            current[root] = (instance_id, True)
         if unfinished and rng.random() < 0.3:
             rest_xml, rest = unfinished.pop(0)
             phone.submit(rest_xml, rest)
@@ -248,14 +246,7 @@ def compare(
             hub_prefix = version_path(f"{hub_base}/{root}", root, instance_id, listed)
             up_prefix = version_path(f"{up_base}/{root}", root, instance_id, upstream[root])
             assert up.get(f"{up_prefix}.xml").content == hub.get(f"{hub_prefix}.xml").content
-            listed_at_hub = hub.get(f"{hub_prefix}/attachments")
-            if listed_at_hub.status_code == 404 and hub_prefix.endswith(instance_id):
-                # A hub without …/versions/{id}/attachments: only photo-less earlier
-                # versions were edited (see send_from_phone).
-                xml = hub.get(f"{hub_prefix}.xml").content
-                assert binary_values(xml, ["/photo1", "/photo2", "/photo3"]) == []
-                continue
-            hub_files = listed_at_hub.json()
+            hub_files = hub.get(f"{hub_prefix}/attachments").json()
             assert up.get(f"{up_prefix}/attachments").json() == hub_files
             for attachment in hub_files:
                 assert attachment["exists"], (instance_id, attachment)

@@ -346,3 +346,19 @@ def test_serialisation_variants_are_accepted(
     for number, variant in enumerate(variants, start=1):
         stored = client.get(f"{base}/uuid:ns-{number}.xml", headers=admin_headers)
         assert stored.content == variant
+
+
+def test_earlier_versions_keep_their_attachments(
+    phone: CollectClient, client: httpx.Client, admin_headers: dict[str, str], project_id: int
+) -> None:
+    phone.submit(submission(instance_id="uuid:p1", photo="lama.jpg"), {"lama.jpg": b"old"})
+    edited = submission(instance_id="uuid:p2", photo="baru.jpg", deprecated_id="uuid:p1")
+    phone.submit(edited, {"baru.jpg": b"new"})
+    base = f"/v1/projects/{project_id}/forms/profil/submissions/uuid:p1"
+    first = client.get(f"{base}/versions/uuid:p1/attachments", headers=admin_headers)
+    assert first.json() == [{"name": "lama.jpg", "exists": True}]
+    old = client.get(f"{base}/versions/uuid:p1/attachments/lama.jpg", headers=admin_headers)
+    assert old.content == b"old"
+    assert client.get(f"{base}/attachments/baru.jpg", headers=admin_headers).content == b"new"
+    missing = client.get(f"{base}/versions/uuid:nope/attachments", headers=admin_headers)
+    assert missing.status_code == 404

@@ -18,6 +18,7 @@ from xml.sax.saxutils import quoteattr
 
 from server.data.tables import odata_table_name, repeat_chain, sanitize_odata
 from server.data.xform import FieldInfo
+from server.formats.json_stream import json_array_chunks
 
 FQDN_ROOT = "org.opendatakit.user"
 TYPE_MAP = {
@@ -32,7 +33,6 @@ TYPE_MAP = {
 }
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 XML_CONTENT_TYPE = "application/xml"
-BATCH_BYTES = 64 * 1024
 
 
 def skiptoken(data: dict[str, Any]) -> str:
@@ -182,21 +182,14 @@ def page_bytes(entities: Iterable[dict[str, Any]], footer: dict[str, Any]) -> It
 
     ``footer`` is read only once ``entities`` is exhausted, so the caller may fill in
     the next link and count while the entities stream."""
-    parts = ['{"value":[']
-    size = 0
-    first = True
-    for entity in entities:
-        text = json.dumps(entity, ensure_ascii=False, separators=(",", ":"))
-        parts.append(text if first else "," + text)
-        first = False
-        size += len(text)
-        if size >= BATCH_BYTES:
-            yield "".join(parts).encode("utf-8")
-            parts.clear()
-            size = 0
-    ordered = {
-        k: footer[k] for k in ("@odata.context", "@odata.nextLink", "@odata.count") if k in footer
-    }
-    tail = json.dumps(ordered, ensure_ascii=False, separators=(",", ":"))
-    parts.append("]," + tail[1:] if tail != "{}" else "]}")
-    yield "".join(parts).encode("utf-8")
+
+    def closing() -> str:
+        ordered = {
+            k: footer[k]
+            for k in ("@odata.context", "@odata.nextLink", "@odata.count")
+            if k in footer
+        }
+        tail = json.dumps(ordered, ensure_ascii=False, separators=(",", ":"))
+        return "]," + tail[1:] if tail != "{}" else "]}"
+
+    return json_array_chunks('{"value":[', entities, closing)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import tempfile
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from openpyxl import Workbook
+
+from server.formats.json_stream import json_array_chunks
 
 BATCH_BYTES = 64 * 1024
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -82,17 +83,4 @@ def _sheet_title(title: str, used: set[str]) -> str:
 
 def geojson_bytes(features: Iterable[dict[str, Any]]) -> Iterator[bytes]:
     """A GeoJSON FeatureCollection (RFC 7946), feature by feature."""
-    parts: list[str] = ['{"type":"FeatureCollection","features":[']
-    size = 0
-    first = True
-    for feature in features:
-        text = json.dumps(feature, ensure_ascii=False, separators=(",", ":"))
-        parts.append(text if first else "," + text)
-        first = False
-        size += len(text)
-        if size >= BATCH_BYTES:
-            yield "".join(parts).encode("utf-8")
-            parts.clear()
-            size = 0
-    parts.append("]}")
-    yield "".join(parts).encode("utf-8")
+    return json_array_chunks('{"type":"FeatureCollection","features":[', features, lambda: "]}")

@@ -38,6 +38,16 @@ def form_base(request: Request, settings: Settings, project_id: int, xml_form_id
     return f"{project_base(request, settings, project_id)}/forms/{quote(xml_form_id, safe='')}"
 
 
+def draft_test_form_base(
+    request: Request, settings: Settings, token: str, project_id: int, xml_form_id: str
+) -> str:
+    """Where ODK Collect reaches a form's draft under its draft-testing token."""
+    return (
+        f"{origin(request, settings)}/v1/test/{quote(token, safe='')}"
+        f"/projects/{project_id}/forms/{quote(xml_form_id, safe='')}/draft"
+    )
+
+
 def collect_server_url(server_origin: str, token: str, project_id: int) -> str:
     """The server URL an app user's ODK Collect is configured with."""
     return f"{server_origin.rstrip('/')}/v1/key/{token}/projects/{project_id}"

@@ -9,31 +9,21 @@ that does not match the form's current draft is 404.1.
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 
 from server import problems
 from server.domain import forms, submissions
 from server.formats import openrosa
 from server.http.auth import ServicesDep
-from server.http.urls import origin
-from server.resources.openrosa import OPENROSA_XML, submission_parts
+from server.http.files import blob_download
+from server.http.urls import draft_test_form_base
+from server.resources.openrosa import OPENROSA_XML, manifest_response, submission_parts
 
 router = APIRouter(tags=["draft testing"])
 
 BASE = "/projects/{project_id}/forms/{xml_form_id}/draft"
-
-
-def _draft_base(
-    request: Request, services: ServicesDep, token: str, project_id: int, fid: str
-) -> str:
-    return (
-        f"{origin(request, services.settings)}/v1/test/{quote(token, safe='')}"
-        f"/projects/{project_id}/forms/{quote(fid, safe='')}/draft"
-    )
 
 
 @router.get(BASE + "/formList")
@@ -44,7 +34,9 @@ def draft_form_list(
         services, token=draft_token, project_id=project_id, xml_form_id=xml_form_id
     )
     assert draft.id is not None
-    base = _draft_base(request, services, draft_token, project_id, form.xml_form_id)
+    base = draft_test_form_base(
+        request, services.settings, draft_token, project_id, form.xml_form_id
+    )
     has_media = bool(forms.attachments_with_blobs(services, form_def_id=draft.id))
     entry = openrosa.FormListEntry(
         form_id=form.xml_form_id,
@@ -75,17 +67,10 @@ def draft_manifest(
         services, token=draft_token, project_id=project_id, xml_form_id=xml_form_id
     )
     assert draft.id is not None
-    base = _draft_base(request, services, draft_token, project_id, form.xml_form_id)
-    files = [
-        openrosa.MediaFile(
-            name=attachment.name,
-            md5=blob.md5,
-            download_url=f"{base}/attachments/{quote(attachment.name, safe='')}",
-        )
-        for attachment, blob in forms.attachments_with_blobs(services, form_def_id=draft.id)
-        if blob is not None
-    ]
-    return Response(openrosa.manifest(files), media_type=OPENROSA_XML)
+    base = draft_test_form_base(
+        request, services.settings, draft_token, project_id, form.xml_form_id
+    )
+    return manifest_response(services, draft.id, base)
 
 
 @router.get(BASE + "/attachments/{name}")
@@ -98,12 +83,7 @@ def draft_media(
     assert draft.id is not None
     for attachment, blob in forms.attachments_with_blobs(services, form_def_id=draft.id):
         if attachment.name == name and blob is not None:
-            return FileResponse(
-                services.blobs.path(blob.sha256),
-                media_type=attachment.content_type or "application/octet-stream",
-                filename=attachment.name,
-                content_disposition_type="attachment",
-            )
+            return blob_download(services, blob.sha256, attachment.content_type, attachment.name)
     raise problems.not_found()
 
 

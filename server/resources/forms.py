@@ -9,12 +9,13 @@ from urllib.parse import unquote
 
 from fastapi import APIRouter, Body, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 
 from server.data.xform import FieldInfo
 from server.domain import forms
 from server.formats.central_json import form_attachment_json, form_extended_json, form_json
 from server.http.auth import ActorDep, ServicesDep
+from server.http.files import blob_download
 from server.http.params import bounded_body, extended, flag
 
 router = APIRouter(tags=["forms"])
@@ -206,7 +207,7 @@ def form_attachment(
     attachment, blob = forms.attachment_blob(
         services, actor, project_id=project_id, xml_form_id=xml_form_id, name=name
     )
-    return _blob_response(services, blob.sha256, attachment.content_type, attachment.name)
+    return blob_download(services, blob.sha256, attachment.content_type, attachment.name)
 
 
 @router.get("/projects/{project_id}/forms/{xml_form_id}/draft/attachments")
@@ -251,7 +252,7 @@ def draft_attachment(
     attachment, blob = forms.attachment_blob(
         services, actor, project_id=project_id, xml_form_id=xml_form_id, name=name, draft=True
     )
-    return _blob_response(services, blob.sha256, attachment.content_type, attachment.name)
+    return blob_download(services, blob.sha256, attachment.content_type, attachment.name)
 
 
 @router.delete("/projects/{project_id}/forms/{xml_form_id}/draft/attachments/{name}")
@@ -297,14 +298,3 @@ async def _definition(
 def _extended(services: ServicesDep, view: forms.FormView) -> dict[str, Any]:
     stats, created_by = forms.form_stats(services, view.form)
     return form_extended_json(view.form, view.definition, stats, created_by)
-
-
-def _blob_response(
-    services: ServicesDep, sha256: str, content_type: str | None, name: str
-) -> Response:
-    return FileResponse(
-        services.blobs.path(sha256),
-        media_type=content_type or "application/octet-stream",
-        filename=name,
-        content_disposition_type="attachment",
-    )

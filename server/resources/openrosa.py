@@ -62,13 +62,18 @@ def manifest(
     )
     assert definition.id is not None
     base = form_base(request, services.settings, project_id, form.xml_form_id)
+    return manifest_response(services, definition.id, base)
+
+
+def manifest_response(services: Services, form_def_id: int, form_url: str) -> Response:
+    """The OpenRosa manifest of a form definition's uploaded media, under ``form_url``."""
     files = [
         openrosa.MediaFile(
             name=attachment.name,
             md5=blob.md5,
-            download_url=f"{base}/attachments/{quote(attachment.name, safe='')}",
+            download_url=f"{form_url}/attachments/{quote(attachment.name, safe='')}",
         )
-        for attachment, blob in forms.attachments_with_blobs(services, form_def_id=definition.id)
+        for attachment, blob in forms.attachments_with_blobs(services, form_def_id=form_def_id)
         if blob is not None
     ]
     return Response(openrosa.manifest(files), media_type=OPENROSA_XML)

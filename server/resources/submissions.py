@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Body, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 
 from server import problems
 from server.domain import submissions
@@ -22,8 +22,8 @@ from server.formats.central_json import (
     submission_version_json,
 )
 from server.http.auth import ActorDep, ServicesDep
+from server.http.files import blob_download
 from server.http.params import bounded_body, extended
-from server.store.tables import Blob, SubmissionAttachment
 
 router = APIRouter(tags=["submissions"])
 
@@ -270,7 +270,7 @@ def version_attachment(
         name=name,
         version_id=version_id,
     )
-    return _file_response(services, found, blob)
+    return blob_download(services, blob.sha256, found.content_type, found.name)
 
 
 @router.get(BASE + "/{instance_id}/audits")
@@ -355,13 +355,4 @@ def attachment(
         instance_id=instance_id,
         name=name,
     )
-    return _file_response(services, found, blob)
-
-
-def _file_response(services: ServicesDep, found: SubmissionAttachment, blob: Blob) -> Response:
-    return FileResponse(
-        services.blobs.path(blob.sha256),
-        media_type=found.content_type or "application/octet-stream",
-        filename=found.name,
-        content_disposition_type="attachment",
-    )
+    return blob_download(services, blob.sha256, found.content_type, found.name)

@@ -158,10 +158,10 @@ def _table_rows(table: t.CsvTable, rows: _Rows) -> Iterator[list[Any]]:
         yield from t.csv_rows(table, row)
 
 
-def csv_zip(
-    services: Services, actor: Actor, *, project_id: int, xml_form_id: str, options: CsvOptions
-) -> Export:
-    """Central's ``submissions.csv.zip``: root CSV, one CSV per repeat, ``media/`` files."""
+def _csv_source(
+    services: Services, actor: Actor, project_id: int, xml_form_id: str, options: CsvOptions
+) -> tuple[FormData, _Rows]:
+    """The form and its filtered submissions, for the CSV and XLSX exports."""
     data = _form_data(
         services,
         actor,
@@ -170,7 +170,14 @@ def csv_zip(
         SUBMISSION_READ,
         deleted_fields=options.deleted_fields,
     )
-    rows = _Rows(services, data.form_id, _condition(services, options.filter))
+    return data, _Rows(services, data.form_id, _condition(services, options.filter))
+
+
+def csv_zip(
+    services: Services, actor: Actor, *, project_id: int, xml_form_id: str, options: CsvOptions
+) -> Export:
+    """Central's ``submissions.csv.zip``: root CSV, one CSV per repeat, ``media/`` files."""
+    data, rows = _csv_source(services, actor, project_id, xml_form_id, options)
     tables = _tables(data, rows, options)
     etag = _etag(services, data.form_id, "zip", vars(options))
 
@@ -216,15 +223,7 @@ def csv_root(
     services: Services, actor: Actor, *, project_id: int, xml_form_id: str, options: CsvOptions
 ) -> Export:
     """Central's ``submissions.csv``: the root table alone."""
-    data = _form_data(
-        services,
-        actor,
-        project_id,
-        xml_form_id,
-        SUBMISSION_READ,
-        deleted_fields=options.deleted_fields,
-    )
-    rows = _Rows(services, data.form_id, _condition(services, options.filter))
+    data, rows = _csv_source(services, actor, project_id, xml_form_id, options)
     table = _tables(data, rows, options, root_only=True)[0]
     etag = _etag(services, data.form_id, "csv", vars(options))
     name = t.sanitize_file_name(data.form.xml_form_id)
@@ -244,15 +243,7 @@ def xlsx(
     language: str | None = None,
 ) -> Export:
     """One sheet per table, the CSV's columns; a second header row of labels if asked."""
-    data = _form_data(
-        services,
-        actor,
-        project_id,
-        xml_form_id,
-        SUBMISSION_READ,
-        deleted_fields=options.deleted_fields,
-    )
-    rows = _Rows(services, data.form_id, _condition(services, options.filter))
+    data, rows = _csv_source(services, actor, project_id, xml_form_id, options)
     tables = _tables(data, rows, options)
     names = t.field_labels(data.xml, language) if labels or language else None
 

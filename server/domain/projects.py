@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlmodel import Session
+
 from server import problems
 from server.data.credentials import new_token, token_digest
 from server.domain import Services, audits, utcnow
@@ -34,14 +36,25 @@ def create_project(
 def get_project(services: Services, actor: Actor, project_id: int) -> Project:
     with services.db.read() as session:
         project = store.project_by_id(session, project_id=project_id)
-    if project is None:
+    _check_project(actor, project_id, exists=project is not None)
+    assert project is not None
+    return project
+
+
+def require_project(session: Session, actor: Actor, project_id: int) -> None:
+    """`get_project`'s checks without loading the project, in the caller's read session:
+    for the phones' requests, which need to know only that they may go on."""
+    _check_project(actor, project_id, exists=store.project_is_live(session, project_id=project_id))
+
+
+def _check_project(actor: Actor, project_id: int, *, exists: bool) -> None:
+    if not exists:
         raise problems.not_found()
     if actor.type == "field_key":
         if actor.app_user_project != project_id:
             raise actor.refusal()
     else:
         actor.require(PROJECT_READ, project_id=project_id)
-    return project
 
 
 def list_projects(services: Services, actor: Actor) -> list[Project]:

@@ -15,7 +15,9 @@ records them commits, and the caller answers 201 only after that commit.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, BinaryIO
 
 from sqlalchemy.exc import IntegrityError
@@ -39,7 +41,7 @@ from server.domain.access import (
     Actor,
 )
 from server.domain.forms import authorised_form, draft_by_token
-from server.domain.projects import get_project
+from server.domain.projects import require_project
 from server.external.blobs import BlobRef
 from server.store import audits as audit_store
 from server.store import forms as form_store
@@ -65,12 +67,35 @@ class IncomingFile:
     file: BinaryIO
 
 
+_StoredRows = tuple[Submission, SubmissionDef, list[SubmissionAttachment]]
+
+
 @dataclass
 class IngestResult:
-    submission: Submission
-    definition: SubmissionDef
+    """What became of one submission: stored now (``created``) or met as a resend.
+
+    The stored rows are built when first asked for: a phone's upload never asks, and
+    building them would cost more than storing them.
+    """
+
     created: bool
-    attachments: list[SubmissionAttachment] = field(default_factory=list)
+    rows: Callable[[], _StoredRows]
+
+    @cached_property
+    def _stored(self) -> _StoredRows:
+        return self.rows()
+
+    @property
+    def submission(self) -> Submission:
+        return self._stored[0]
+
+    @property
+    def definition(self) -> SubmissionDef:
+        return self._stored[1]
+
+    @property
+    def attachments(self) -> list[SubmissionAttachment]:
+        return self._stored[2]
 
 
 def identify(xml: bytes) -> SubmissionInfo:
@@ -98,8 +123,9 @@ def ingest(
         raise problems.unexpected_value(
             "form ID", info.xml_form_id, f"expected the submission to be for {expected_form_id}."
         )
-    get_project(services, actor, project_id)
-    target = _target_definition(services, actor, project_id, info, draft=draft)
+    with services.db.read() as session:
+        require_project(session, actor, project_id)
+        target = _target_definition(session, services.db.url, actor, project_id, info, draft=draft)
     values = flatten_values(info.root, target.fields)
     expected = attachment_names(values, target.fields)
     received = _store_files(services, files, expected)
@@ -147,38 +173,43 @@ _PUBLISHED_FIELDS_SIZE = 1000
 
 
 def _target_definition(
-    services: Services, actor: Actor, project_id: int, info: SubmissionInfo, *, draft: bool
+    session: Session,
+    database_url: str,
+    actor: Actor,
+    project_id: int,
+    info: SubmissionInfo,
+    *,
+    draft: bool,
 ) -> _Target:
-    with services.db.read() as session:
-        form = form_store.form_for_submission(
-            session, project_id=project_id, xml_form_id=info.xml_form_id, version=info.version
-        )
-        if form is None:
+    form = form_store.form_for_submission(
+        session, project_id=project_id, xml_form_id=info.xml_form_id, version=info.version
+    )
+    if form is None:
+        raise problems.not_found()
+    actor.require(SUBMISSION_CREATE, project_id=project_id, form_id=form.id)
+    if draft:
+        row = form_store.form_def_schema(session, form_def_id=form.draft_def_id or 0)
+        if row is None:
             raise problems.not_found()
-        actor.require(SUBMISSION_CREATE, project_id=project_id, form_id=form.id)
-        if draft:
-            row = form_store.form_def_schema(session, form_def_id=form.draft_def_id or 0)
-            if row is None:
-                raise problems.not_found()
-            if row.version != info.version:
-                raise problems.form_version_not_found(info.version)
-            return _Target(form.id, row.id, [FieldInfo.from_json(f) for f in row.schema])
-        if form.current_def_id is None:
-            raise problems.not_found()
-        if form.state == "closed":
-            raise problems.not_accepting_submissions()
-        if form.published_def_id is None:
+        if row.version != info.version:
             raise problems.form_version_not_found(info.version)
-        key = (services.db.url, form.published_def_id, form.published_sha256)
-        fields = _published_fields.get(key)
-        if fields is None:
-            row = form_store.form_def_schema(session, form_def_id=form.published_def_id)
-            assert row is not None
-            fields = [FieldInfo.from_json(f) for f in row.schema]
-            if len(_published_fields) >= _PUBLISHED_FIELDS_SIZE:
-                _published_fields.clear()
-            _published_fields[key] = fields
-        return _Target(form.id, form.published_def_id, fields)
+        return _Target(form.id, row.id, [FieldInfo.from_json(f) for f in row.schema])
+    if form.current_def_id is None:
+        raise problems.not_found()
+    if form.state == "closed":
+        raise problems.not_accepting_submissions()
+    if form.published_def_id is None:
+        raise problems.form_version_not_found(info.version)
+    key = (database_url, form.published_def_id, form.published_sha256)
+    fields = _published_fields.get(key)
+    if fields is None:
+        row = form_store.form_def_schema(session, form_def_id=form.published_def_id)
+        assert row is not None
+        fields = [FieldInfo.from_json(f) for f in row.schema]
+        if len(_published_fields) >= _PUBLISHED_FIELDS_SIZE:
+            _published_fields.clear()
+        _published_fields[key] = fields
+    return _Target(form.id, form.published_def_id, fields)
 
 
 def _store_files(
@@ -255,35 +286,42 @@ def _record_new(
         submission_id, definition_id = services.db.write_together(insert)
     except IntegrityError:
         return None
-    submission = Submission(
-        id=submission_id,
-        form_id=form_id,
-        instance_id=info.instance_id,
-        submitter_id=actor.id,
-        device_id=device_id,
-        created_at=now,
-    )
-    definition = SubmissionDef(
-        id=definition_id,
-        submission_id=submission_id,
-        form_id=form_id,
-        form_def_id=form_def_id,
-        instance_id=info.instance_id,
-        xml=xml,
-        xml_sha256=xml_sha,
-        instance_name=info.instance_name,
-        submitter_id=actor.id,
-        device_id=device_id,
-        user_agent=agent,
-        current=True,
-        fields=values,
-        created_at=now,
-    )
-    attachments = [
-        SubmissionAttachment(submission_def_id=definition_id, name=n, blob_sha=b, content_type=t)
-        for n, b, t in files
-    ]
-    return IngestResult(submission, definition, created=True, attachments=attachments)
+
+    def stored_rows() -> _StoredRows:
+        """The rows just stored, as the objects `_record` returns."""
+        submission = Submission(
+            id=submission_id,
+            form_id=form_id,
+            instance_id=info.instance_id,
+            submitter_id=actor.id,
+            device_id=device_id,
+            created_at=now,
+        )
+        definition = SubmissionDef(
+            id=definition_id,
+            submission_id=submission_id,
+            form_id=form_id,
+            form_def_id=form_def_id,
+            instance_id=info.instance_id,
+            xml=xml,
+            xml_sha256=xml_sha,
+            instance_name=info.instance_name,
+            submitter_id=actor.id,
+            device_id=device_id,
+            user_agent=agent,
+            current=True,
+            fields=values,
+            created_at=now,
+        )
+        attachments = [
+            SubmissionAttachment(
+                submission_def_id=definition_id, name=n, blob_sha=b, content_type=t
+            )
+            for n, b, t in files
+        ]
+        return submission, definition, attachments
+
+    return IngestResult(created=True, rows=stored_rows)
 
 
 def _record(
@@ -316,7 +354,8 @@ def _record(
                 raise problems.xml_conflict()
             assert definition.id is not None
             attachments = _fill_attachments(session, definition.id, received)
-            return IngestResult(submission, definition, created=False, attachments=attachments)
+            found = (submission, definition, attachments)
+            return IngestResult(created=False, rows=lambda: found)
         if info.deprecated_id is not None:
             previous = store.def_by_instance_id(
                 session, form_id=form_id, instance_id=info.deprecated_id
@@ -383,7 +422,8 @@ def _record(
                     content_type=ref_and_type[1] if ref_and_type else None,
                 )
             )
-        return IngestResult(submission, definition, created=True, attachments=attachments)
+        made = (submission, definition, attachments)
+        return IngestResult(created=True, rows=lambda: made)
 
 
 def _fill_attachments(

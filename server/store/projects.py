@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
@@ -23,6 +24,18 @@ def insert_project(
 def project_by_id(session: Session, *, project_id: int) -> Project | None:
     project = session.get(Project, project_id)
     return project if project is not None and project.deleted_at is None else None
+
+
+_projects = Project.__table__  # type: ignore[attr-defined]
+_PROJECT_IS_LIVE = sa.select(_projects.c.id).where(
+    _projects.c.id == sa.bindparam("project_id"), _projects.c.deleted_at.is_(None)
+)
+
+
+def project_is_live(session: Session, *, project_id: int) -> bool:
+    """Whether the project exists and is not deleted (one Core statement, no ORM object)."""
+    found = session.connection().execute(_PROJECT_IS_LIVE, {"project_id": project_id})
+    return found.first() is not None
 
 
 def list_projects(session: Session, *, only_ids: set[int] | None = None) -> list[Project]:

@@ -67,6 +67,7 @@ PROJECT_ROLES: dict[str, frozenset[str]] = {
     "formfill": frozenset(_FORMFILL),
 }
 APP_USER_VERBS = frozenset({OPEN_FORM_READ, SUBMISSION_CREATE})
+_NO_VERBS: frozenset[str] = frozenset()
 ADMIN_VERBS = frozenset(
     _MANAGER
     | {
@@ -133,21 +134,21 @@ class Actor:
     def anonymous(self) -> bool:
         return self.id is None
 
-    def verbs(self, *, project_id: int | None = None, form_id: int | None = None) -> set[str]:
+    def verbs(self, *, project_id: int | None = None, form_id: int | None = None) -> frozenset[str]:
         """Every verb this actor holds on the project (or site-wide when no project)."""
         if self.is_admin:
-            return set(ADMIN_VERBS)
+            return ADMIN_VERBS
         if project_id is None:
-            return set()
+            return _NO_VERBS
         if self.type == "field_key":
             if self.app_user_project != project_id:
-                return set()
+                return _NO_VERBS
             if form_id is None or form_id in self.app_user_forms:
-                return set(APP_USER_VERBS)
-            return set()
-        granted: set[str] = set()
+                return APP_USER_VERBS
+            return _NO_VERBS
+        granted: frozenset[str] = _NO_VERBS
         for role in self.project_roles.get(project_id, ()):
-            granted |= PROJECT_ROLES.get(role, frozenset())
+            granted |= PROJECT_ROLES.get(role, _NO_VERBS)
         return granted
 
     def can(

@@ -213,20 +213,18 @@ def resolve_app_user(services: Services, token: str) -> Actor:
     As Central: a token that is not even well-formed fails authentication (401.2); a
     well-formed one that is no longer live (the app user was deleted or revoked) is 403.1.
     """
-    # The app user and its assignments in one statement, read on every request (so a
-    # revoked token stops working at once); the roles as `_with_roles` gives a field key.
+    # The app user and its forms in one statement, read on every request (so a revoked
+    # token stops working at once); the roles as `_with_roles` gives a field key.
     with services.db.read() as session:
-        rows = store.app_user_with_assignments(session, token_hash=token_digest(token))
-    found = rows[0] if rows else None
+        found = store.app_user_by_token_hash(session, token_hash=token_digest(token))
     if found is None or found.token is None or not same_secret(found.token, token):
         if WELL_FORMED_TOKEN.fullmatch(token):
             raise problems.insufficient_rights()
         raise problems.authentication_failed()
     resolved = Actor(id=found.id, type="field_key", display_name=found.display_name)
     resolved.app_user_project = found.project_id
-    for row in rows:
-        if row.role == "app-user" and row.scope and row.scope.startswith("form:"):
-            resolved.app_user_forms.add(int(row.scope.split(":", 1)[1]))
+    if found.form_ids:
+        resolved.app_user_forms = set(map(int, found.form_ids.split(",")))
     return resolved
 
 

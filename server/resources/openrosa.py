@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import lru_cache
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -36,9 +37,16 @@ def form_list(
 ) -> Response:
     if actor.anonymous:
         raise actor.refusal()
-    entries = []
     forms_base = f"{project_base(request, services.settings, project_id)}/forms/"
-    for form in forms.open_forms_for_phone(services, actor, project_id=project_id):
+    phone_forms = tuple(forms.open_forms_for_phone(services, actor, project_id=project_id))
+    return Response(_form_list_document(forms_base, phone_forms), media_type=OPENROSA_XML)
+
+
+# Phones ask for the same list over and over; the document follows from its arguments.
+@lru_cache(maxsize=256)
+def _form_list_document(forms_base: str, phone_forms: tuple[forms.PhoneForm, ...]) -> bytes:
+    entries = []
+    for form in phone_forms:
         base = forms_base + quote(form.xml_form_id, safe="")
         entries.append(
             openrosa.FormListEntry(
@@ -50,7 +58,7 @@ def form_list(
                 manifest_url=f"{base}/manifest" if form.has_media else None,
             )
         )
-    return Response(openrosa.form_list(entries), media_type=OPENROSA_XML)
+    return openrosa.form_list(entries).encode()
 
 
 @router.get("/projects/{project_id}/forms/{xml_form_id}/manifest")

@@ -192,28 +192,35 @@ def assignments_on(session: Session, *, scope: str, role: str | None = None) -> 
     return list(session.exec(query.order_by(col(Assignment.id))).all())
 
 
-# Every request of a phone starts here: one statement, built once, without the ORM.
+# Every request of a phone starts here: one statement and one row, built once, without
+# the ORM; the ids of the forms an app user may fill come as one string ("3,7").
 _actors, _field_keys = Actor.__table__, FieldKey.__table__  # type: ignore[attr-defined]
 _assignments = Assignment.__table__  # type: ignore[attr-defined]
-_APP_USER_WITH_ASSIGNMENTS = (
+_APP_USER_FORM_IDS = (
+    sa.select(sa.func.aggregate_strings(sa.func.substr(_assignments.c.scope, 6), ","))
+    .where(
+        _assignments.c.actor_id == _field_keys.c.actor_id,
+        _assignments.c.role == "app-user",
+        _assignments.c.scope.startswith("form:"),
+    )
+    .scalar_subquery()
+)
+_APP_USER = (
     sa.select(
         _actors.c.id,
         _actors.c.display_name,
         _field_keys.c.project_id,
         _field_keys.c.token,
-        _assignments.c.role,
-        _assignments.c.scope,
+        _APP_USER_FORM_IDS.label("form_ids"),
     )
     .select_from(_field_keys)
     .join(_actors, _actors.c.id == _field_keys.c.actor_id)
-    .outerjoin(_assignments, _assignments.c.actor_id == _field_keys.c.actor_id)
     .where(_field_keys.c.token_hash == sa.bindparam("token_hash"), _actors.c.deleted_at.is_(None))
 )
 
 
-def app_user_with_assignments(session: Session, *, token_hash: str) -> list[Any]:
-    """The live app user with this token hash, one row per assignment it holds (or one
-    row with null role and scope): (id, display_name, project_id, token, role, scope)."""
-    return list(
-        session.connection().execute(_APP_USER_WITH_ASSIGNMENTS, {"token_hash": token_hash}).all()
-    )
+def app_user_by_token_hash(session: Session, *, token_hash: str) -> Any | None:
+    """The live app user with this token hash: (id, display_name, project_id, token,
+    form_ids), form_ids being the ids of the forms assigned to it joined with commas (None
+    when it has none)."""
+    return session.connection().execute(_APP_USER, {"token_hash": token_hash}).first()

@@ -74,7 +74,7 @@ def _flatten(element: etree._Element, prefix: str, repeats: set[str]) -> dict[st
         path = f"{prefix}/{local_name(child)}"
         if path in repeats:
             values.setdefault(path, []).append(_flatten(child, path, repeats))
-        elif any(isinstance(c.tag, str) for c in child):
+        elif len(child) and any(isinstance(c.tag, str) for c in child):
             values.update(_flatten(child, path, repeats))
         else:
             values[path] = child.text or ""

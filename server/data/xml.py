@@ -45,4 +45,7 @@ def parse_untrusted_xml(content: bytes) -> etree._Element:
 
 def local_name(element: etree._Element) -> str:
     """An element's tag without its namespace."""
+    tag = element.tag
+    if isinstance(tag, str):  # "{namespace}name" or "name"; read on every submission field
+        return tag.rpartition("}")[2]
     return etree.QName(element).localname

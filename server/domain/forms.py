@@ -311,15 +311,33 @@ def authorised_form(
     services: Services, actor: Actor, project_id: int, xml_form_id: str, verb: str
 ) -> Form:
     """The form, once the caller is known to hold ``verb`` on it (404 if there is none)."""
-    get_project(services, actor, project_id)
     with services.db.read() as session:
-        form = store.form_by_xml_id(session, project_id=project_id, xml_form_id=xml_form_id)
+        return _authorised_form(session, actor, project_id, xml_form_id, verb)
+
+
+def _authorised_form(
+    session: Session, actor: Actor, project_id: int, xml_form_id: str, verb: str
+) -> Form:
+    require_project(session, actor, project_id)
+    form = store.form_by_xml_id(session, project_id=project_id, xml_form_id=xml_form_id)
     if form is None:
         raise problems.not_found()
     if verb == FORM_READ and form.current_def_id is None:
         verb = FORM_UPDATE  # a never-published form is seen by those who may change it
     actor.require(verb, project_id=project_id, form_id=form.id, form_state=form.state)
     return form
+
+
+def published_xform(
+    services: Services, actor: Actor, *, project_id: int, xml_form_id: str
+) -> bytes:
+    """The published XForm of a form, as phones download it: one read, the XML alone."""
+    with services.db.read() as session:
+        form = _authorised_form(session, actor, project_id, xml_form_id, FORM_READ)
+        xml = store.form_def_xml(session, form_def_id=form.current_def_id or 0)
+    if xml is None:
+        raise problems.not_found()
+    return xml
 
 
 def _insert_def(

@@ -59,10 +59,8 @@ def list_forms(
 
 @router.get("/projects/{project_id}/forms/{xml_form_id}.xml")
 def form_xml(services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str) -> Response:
-    _, definition = forms.published_definition(
-        services, actor, project_id=project_id, xml_form_id=xml_form_id
-    )
-    return Response(definition.xml, media_type=XML_MEDIA_TYPE)
+    xml = forms.published_xform(services, actor, project_id=project_id, xml_form_id=xml_form_id)
+    return Response(xml, media_type=XML_MEDIA_TYPE)
 
 
 @router.get("/projects/{project_id}/forms/{xml_form_id}/draft.xml")

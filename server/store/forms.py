@@ -264,3 +264,12 @@ def form_for_submission(
 def form_def_schema(session: Session, *, form_def_id: int) -> Any | None:
     """A definition's (id, version, sha256, schema), without its XForm."""
     return session.connection().execute(_DEF_SCHEMA, {"form_def_id": form_def_id}).first()
+
+
+_DEF_XML = sa.select(_defs.c.xml).where(_defs.c.id == sa.bindparam("form_def_id"))
+
+
+def form_def_xml(session: Session, *, form_def_id: int) -> bytes | None:
+    """A definition's XForm alone (without its schema or an ORM object)."""
+    found = session.connection().execute(_DEF_XML, {"form_def_id": form_def_id})
+    return found.scalar_one_or_none()

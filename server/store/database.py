@@ -1,10 +1,15 @@
 """The engine and its transactions: `Database.read()`, `Database.write()`, `write_together()`.
 
 SQLite is used the way it works best: WAL mode, ``synchronous=FULL`` so a commit is on
-disk before a 201 goes out, and one writer at a time in this process (a lock, then
+disk before a 201 goes out, and one writer at a time (a lock in this process, then
 ``BEGIN IMMEDIATE``) so writers queue instead of failing with "database is locked".
-Other processes (the command line) wait on the busy timeout. PostgreSQL needs none of
-this: its normal commit is durable and row locks and unique constraints order writers.
+Between processes on one file (``jaring serve --workers``, the command line) writers take
+turns through an exclusive ``flock`` on ``jaring.db.write-lock`` beside the database,
+held from just before ``BEGIN IMMEDIATE`` until after the commit: the kernel wakes the
+next writer at once, where SQLite's busy handler would poll in steps of up to 100 ms.
+The busy timeout still covers anything writing without that lock (a ``sqlite3`` shell).
+PostgreSQL needs none of this: its normal commit is durable and row locks and unique
+constraints order writers.
 
 Since each SQLite commit waits for the disk, small writes that arrive together (phones
 sending submissions) go through `write_together`: a group commit. Whoever gets the write
@@ -15,10 +20,13 @@ still holds, at one disk flush per group instead of one per submission.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import event
@@ -27,7 +35,17 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+WRITE_LOCK_SUFFIX = ".write-lock"
 T = TypeVar("T")
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite database URL; None for other databases and in-memory SQLite."""
+    parsed = make_url(url)
+    name = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not name or name == ":memory:":
+        return None
+    return Path(name)
 
 
 class _Work(Generic[T]):
@@ -48,6 +66,13 @@ class Database:
         self.url = url
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
         self._write_lock = threading.Lock()
+        database_file = sqlite_file(url)
+        self._process_lock_path = (
+            database_file.with_name(database_file.name + WRITE_LOCK_SUFFIX)
+            if database_file is not None
+            else None
+        )
+        self._process_lock_fd: int | None = None  # opened on the first write
         self._waiting: deque[_Work[Any]] = deque()
         pool_args: dict[str, Any] = (
             {"pool_size": 10, "max_overflow": 30} if pooled else {"poolclass": NullPool}
@@ -74,6 +99,7 @@ class Database:
         if lock is not None:
             lock.acquire()
         try:
+            self._lock_other_processes()
             with Session(self._write_engine, expire_on_commit=False) as session:
                 try:
                     yield session
@@ -82,6 +108,7 @@ class Database:
                     session.rollback()
                     raise
         finally:
+            self._unlock_other_processes()
             if lock is not None:
                 lock.release()
 
@@ -111,6 +138,7 @@ class Database:
         while self._waiting:
             group.append(self._waiting.popleft())
         try:
+            self._lock_other_processes()  # once for the whole group
             with Session(self._write_engine, expire_on_commit=False) as session:
                 try:
                     if len(group) == 1:  # alone: the transaction itself is its savepoint
@@ -131,11 +159,28 @@ class Database:
                 piece.error = piece.error or error
                 piece.result = None
         finally:
+            self._unlock_other_processes()
             for piece in group:
                 piece.done = True
 
+    def _lock_other_processes(self) -> None:
+        """Wait for writers in other processes (SQLite files only); under `_write_lock`."""
+        if self._process_lock_path is None:
+            return
+        if self._process_lock_fd is None:
+            self._process_lock_fd = os.open(self._process_lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(self._process_lock_fd, fcntl.LOCK_EX)
+
+    def _unlock_other_processes(self) -> None:
+        if self._process_lock_fd is not None:
+            fcntl.flock(self._process_lock_fd, fcntl.LOCK_UN)
+
     def dispose(self) -> None:
         self.engine.dispose()
+        with self._write_lock:
+            if self._process_lock_fd is not None:
+                os.close(self._process_lock_fd)
+                self._process_lock_fd = None
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -1,5 +1,8 @@
 """The FastAPI application: `create_app(settings)` wires services, middleware and routers.
 
+`create_app_from_environment` is the factory each process of ``jaring serve --workers N``
+imports and calls: it reads the settings the command line handed on in the environment.
+
 Every router is mounted twice: under ``/v1`` for web users and under
 ``/v1/key/{key}`` for app users, whose token is part of the server URL ODK Collect is
 configured with (as in ODK Central).
@@ -75,3 +78,8 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     app.add_middleware(OpenRosaHeaders)
     app.add_middleware(RequestContext)
     return app
+
+
+def create_app_from_environment() -> FastAPI:
+    """The app for `Settings()` read from the environment (``JARING_DATA_DIR``, …)."""
+    return create_app(Settings())

@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -20,6 +20,7 @@ from server.cli import backup, forms, pull, relay
 from server.cli.common import DEFAULT_DATA_DIR, DataDirOption, open_services
 from server.domain import accounts
 from server.problems import Problem
+from server.settings import Settings
 from server.tasks.app_users import ProvisionedAppUser, provision_app_user, save_qr
 
 T = TypeVar("T")
@@ -41,17 +42,68 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
     data_dir: DataDirOption = DEFAULT_DATA_DIR,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            envvar="JARING_WORKERS",
+            help="Server processes sharing the port, to use more than one CPU core"
+            " (about one per core); SQLite writers take turns through a lock file.",
+        ),
+    ] = 1,
 ) -> None:
     """Run the server: OpenRosa for ODK Collect and the ODK Central API."""
+    if workers > 1:
+        _serve_workers(host, port, data_dir, workers)
+    else:
+        _serve_in_this_process(host, port, data_dir)
+
+
+def _serve_in_this_process(host: str, port: int, data_dir: Path) -> None:
     import uvicorn
 
     from server.app import create_app
-    from server.http.logs import uvicorn_log_config
 
     services = open_services(data_dir, pooled=True)
     typer.echo(f"Jaring on http://{host}:{port} (database: {_describe(services.db.url)})")
+    uvicorn.run(create_app(services.settings, services=services), **_uvicorn_options(host, port))
+
+
+def _serve_workers(host: str, port: int, data_dir: Path, workers: int) -> None:
+    """``workers`` uvicorn processes, each building the app from the environment.
+
+    The schema is upgraded here, once, before any worker starts; the workers find it
+    current. They are spawned (not forked), so they read the data folder and database
+    from ``JARING_DATA_DIR`` and ``DATABASE_URL`` as `Settings` does.
+    """
+    import uvicorn
+
+    services = open_services(data_dir)
+    services.db.dispose()
+    _hand_settings_to_workers(services.settings)
+    typer.echo(
+        f"Jaring on http://{host}:{port} with {workers} worker processes"
+        f" (database: {_describe(services.db.url)})"
+    )
     uvicorn.run(
-        create_app(services.settings, services=services),
+        "server.app:create_app_from_environment",
+        factory=True,
+        workers=workers,
+        **_uvicorn_options(host, port),
+    )
+
+
+def _hand_settings_to_workers(settings: Settings) -> None:
+    os.environ["JARING_DATA_DIR"] = str(settings.data_dir.resolve())
+    if settings.database_url:
+        os.environ["DATABASE_URL"] = settings.database_url
+
+
+def _uvicorn_options(host: str, port: int) -> dict[str, Any]:
+    """What `serve` passes to uvicorn, with one worker or several."""
+    from server.http.logs import uvicorn_log_config
+
+    return dict(
         host=host,
         port=port,
         log_level="info",

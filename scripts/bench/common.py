@@ -3,7 +3,9 @@
 Every benchmark starts its own processes (``jaring serve`` in a temporary data folder, or
 the bare floor app in ``floor_app.py``), on its own PostgreSQL database when asked
 (created on 127.0.0.1:5432 as user ``postgres`` and dropped afterwards), drives them with
-a load tool in a separate process, and stops them again.
+a load tool in a separate process, and stops them again. With ``workers`` above one, Jaring
+(``jaring serve --workers N``) and the floor both run N uvicorn processes, and a server's
+CPU time counts its workers too.
 
 The load tool is wrk with ``wrk.lua`` (installed from Debian when missing and possible);
 without it, ``pyload.py`` (httpx in separate processes) stands in, and every report line
@@ -168,6 +170,7 @@ class Server:
     port: int
     process: subprocess.Popen[bytes]
     log: Path
+    workers: int = 1
 
     @property
     def url(self) -> str:
@@ -182,15 +185,20 @@ class Server:
                 )
             try:
                 httpx.get(f"{self.url}/v1/users/current", timeout=1.0)
-                return
+                if self.workers == 1 or self._workers_started() >= self.workers:
+                    return
             except httpx.HTTPError:
-                time.sleep(0.1)
+                pass
+            time.sleep(0.1)
         raise SystemExit(f"{self.name} did not start within {timeout} s; see {self.log}")
 
+    def _workers_started(self) -> int:
+        return self.log.read_text(errors="replace").count("Application startup complete")
+
     def cpu_seconds(self) -> float:
-        """User and system CPU time the process has used so far (from /proc)."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User and system CPU time used so far by the process and all below it (workers)."""
+        pids = [self.process.pid, *_descendants(self.process.pid)]
+        return sum(_cpu_seconds(pid) for pid in pids)
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -198,8 +206,40 @@ class Server:
             try:
                 self.process.wait(timeout=40)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                # Its own session (see `_start`): the workers go with it.
+                os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name; None once it has gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = _proc_stat(pid)
+    if fields is None:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (uvicorn's workers and their helpers), walking /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        fields = _proc_stat(int(entry.name)) if entry.name.isdigit() else None
+        if fields is not None:
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found: list[int] = []
+    waiting = [pid]
+    while waiting:
+        below = children.get(waiting.pop(), [])
+        found += below
+        waiting += below
+    return found
 
 
 @contextmanager
@@ -211,12 +251,14 @@ def running(server: Server) -> Iterator[Server]:
         server.stop()
 
 
-def _start(name: str, argv: list[str], log: Path, env: dict[str, str], port: int) -> Server:
+def _start(
+    name: str, argv: list[str], log: Path, env: dict[str, str], port: int, workers: int
+) -> Server:
     with log.open("ab") as out:
         process = subprocess.Popen(
             argv, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT, start_new_session=True
         )
-    return Server(name=name, port=port, process=process, log=log)
+    return Server(name=name, port=port, process=process, log=log, workers=workers)
 
 
 def create_admin(data_dir: Path, database_url: str | None) -> None:
@@ -232,22 +274,26 @@ def create_admin(data_dir: Path, database_url: str | None) -> None:
     )
 
 
-def start_jaring(data_dir: Path, database_url: str | None, *, name: str = "jaring") -> Server:
+def start_jaring(
+    data_dir: Path, database_url: str | None, *, name: str = "jaring", workers: int = 1
+) -> Server:
     """``jaring serve`` on a free port, as an operator would run it."""
     port = free_port()
     argv = [*_jaring(), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    argv += ["--data-dir", str(data_dir)]
+    argv += ["--data-dir", str(data_dir), "--workers", str(workers)]
     log = data_dir.parent / f"{name}-{port}.log"
-    return _start(name, argv, log, _environment(database_url), port)
+    return _start(name, argv, log, _environment(database_url), port, workers)
 
 
-def start_floor(folder: Path, fixtures: Path | None = None) -> Server:
-    """The bare FastAPI app of ``floor_app.py`` on the same uvicorn set-up."""
+def start_floor(folder: Path, fixtures: Path | None = None, *, workers: int = 1) -> Server:
+    """The bare FastAPI app of ``floor_app.py`` on the same uvicorn set-up (and workers)."""
     port = free_port()
     argv = [sys.executable, str(BENCH_DIR / "floor_app.py"), "--port", str(port)]
+    argv += ["--workers", str(workers)]
     if fixtures is not None:
         argv += ["--fixtures", str(fixtures)]
-    return _start("floor", argv, folder / f"floor-{port}.log", _environment(None), port)
+    log = folder / f"floor-{port}.log"
+    return _start("floor", argv, log, _environment(None), port, workers)
 
 
 # A project to work against ---------------------------------------------------------------

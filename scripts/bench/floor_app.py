@@ -6,14 +6,20 @@ for Jaring) and answers 201 with the same OpenRosa message; ``GET …/formList``
 ``GET …/forms/{id}.xml`` answer bytes held in memory (taken from a Jaring server by the
 form-list benchmark). Whatever Jaring does beyond this is the price of its work.
 
-    python scripts/bench/floor_app.py --port 8099 [--fixtures DIR]
+    python scripts/bench/floor_app.py --port 8099 [--fixtures DIR] [--workers N]
+
+With ``--workers N`` it runs as ``jaring serve --workers N`` does: N uvicorn processes,
+each building the app through a factory (`create_floor_from_environment`), the fixtures
+folder handed over in ``FLOOR_FIXTURES``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI, Request
@@ -31,6 +37,7 @@ ACCEPTED = (
 )
 MAX_BYTES = 10_000_000
 MAX_PARTS = 500
+FIXTURES_VARIABLE = "FLOOR_FIXTURES"
 
 
 def create_floor(fixtures: Path | None) -> FastAPI:
@@ -69,16 +76,22 @@ def create_floor(fixtures: Path | None) -> FastAPI:
     return app
 
 
+def create_floor_from_environment() -> FastAPI:
+    """The floor for the fixtures folder named in ``FLOOR_FIXTURES`` (if any): each worker's."""
+    fixtures = os.environ.get(FIXTURES_VARIABLE)
+    return create_floor(Path(fixtures) if fixtures else None)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8099)
     parser.add_argument("--fixtures", type=Path, help="folder with formList.xml and forms/*.xml")
     parser.add_argument("--http", default="h11", help="uvicorn's HTTP parser (as jaring serve)")
+    parser.add_argument("--workers", type=int, default=1, help="processes (as jaring serve)")
     args = parser.parse_args()
     # The options `jaring serve` passes to uvicorn (server/cli/__init__.py): keep them alike.
-    uvicorn.run(
-        create_floor(args.fixtures),
+    options: dict[str, Any] = dict(
         host=args.host,
         port=args.port,
         log_level="info",
@@ -90,6 +103,15 @@ def main() -> None:
         forwarded_allow_ips="127.0.0.1",
         timeout_keep_alive=5,
         timeout_graceful_shutdown=30,
+    )
+    if args.workers == 1:
+        uvicorn.run(create_floor(args.fixtures), **options)
+        return
+    if args.fixtures is not None:
+        os.environ[FIXTURES_VARIABLE] = str(args.fixtures.resolve())
+    # The workers are spawned with this process's sys.path, which starts at this folder.
+    uvicorn.run(
+        "floor_app:create_floor_from_environment", factory=True, workers=args.workers, **options
     )
 
 

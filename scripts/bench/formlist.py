@@ -1,13 +1,14 @@
 """Form list and form download: 100 published forms, 16 phones, Jaring against the floor.
 
     .venv/bin/python scripts/bench/formlist.py [--db sqlite|postgresql] [--forms 100]
-        [--phones 16] [--seconds 10] [--tool auto|wrk|python]
+        [--phones 16] [--seconds 10] [--tool auto|wrk|python] [--workers 1]
 
 ``jaring serve`` runs in a temporary data folder with ``--forms`` forms published and an
 app user assigned to all of them; the phones ask for ``formList`` (as ODK Collect does on
 "Download form"), then, in a second run, download the forms' XML in turn. The floor
 (``floor_app.py``) then answers the very bytes Jaring gave, held in memory, on the same
-uvicorn set-up. p50/p99 latency and requests/s are printed for each, with the ratios.
+uvicorn set-up (with ``--workers N``, both as N server processes). p50/p99 latency and
+requests/s are printed for each, with the ratios.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--tool", choices=["auto", "wrk", "python"], default="auto")
+    parser.add_argument("--workers", type=int, default=1, help="server processes, each server")
     args = parser.parse_args()
     tool = common.choose_tool(args.tool)
     load: dict[str, Any] = dict(connections=args.phones, seconds=args.seconds, prefix="")
@@ -37,14 +39,16 @@ def main() -> int:
     with common.workspace("formlist") as folder, common.database(args.db) as database_url:
         print(
             f"form list on {args.db}: {args.forms} forms, {args.phones} phones,"
-            f" {args.seconds:g} s per figure; load tool {tool}, one connection per phone"
+            f" {args.seconds:g} s per figure; load tool {tool}, one connection per phone;"
+            f" {args.workers} server workers"
         )
         print(common.machine(folder))
         data_dir = folder / "data"
         fixtures = folder / "fixtures"
         (fixtures / "forms").mkdir(parents=True)
         common.create_admin(data_dir, database_url)
-        with common.running(common.start_jaring(data_dir, database_url)) as jaring:
+        jaring_server = common.start_jaring(data_dir, database_url, workers=args.workers)
+        with common.running(jaring_server) as jaring:
             xforms = [common.bench_xform(f"sensus_{n:03d}") for n in range(1, args.forms + 1)]
             site = common.prepare_site(jaring.url, xforms)
             base = site.collect_path()
@@ -63,7 +67,8 @@ def main() -> int:
                 (fixtures / "forms" / f"{form_id}.xml").write_bytes(body.content)
             results["jaring"] = _measure(tool, jaring, folder, base, downloads, load, warm)
 
-        with common.running(common.start_floor(folder, fixtures)) as floor:
+        floor_server = common.start_floor(folder, fixtures, workers=args.workers)
+        with common.running(floor_server) as floor:
             floor_base = "/v1/key/floor/projects/1"
             floor_downloads = [f"{floor_base}/forms/{form_id}.xml" for form_id in site.form_ids]
             results["floor"] = _measure(

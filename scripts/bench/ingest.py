@@ -1,7 +1,7 @@
 """Ingest: phones POSTing distinct submissions, Jaring against the bare floor in one run.
 
     .venv/bin/python scripts/bench/ingest.py [--db sqlite|postgresql] [--phones 16]
-        [--seconds 10] [--photo] [--tool auto|wrk|python]
+        [--seconds 10] [--photo] [--tool auto|wrk|python] [--workers 1]
 
 Each phone is one kept-alive connection sending one submission at a time (about 2 KB of
 XML; with ``--photo`` also a distinct 200 KB photo), every one with its own instanceID.
@@ -11,6 +11,7 @@ before the measured run. Afterwards the submissions Jaring lists through its RES
 are compared with the instanceIDs it acknowledged: each stored exactly once, none lost,
 nothing stored that was not acknowledged (but those still in flight when the load tool
 stopped, which may or may not have been stored). The exit status is 1 if that fails.
+``--workers N`` runs both Jaring and the floor as N server processes.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--photo", action="store_true", help="one 200 KB photo per submission")
     parser.add_argument("--tool", choices=["auto", "wrk", "python"], default="auto")
+    parser.add_argument("--workers", type=int, default=1, help="server processes, each server")
     args = parser.parse_args()
     tool = common.choose_tool(args.tool)
     what = "2 KB XML + one 200 KB photo" if args.photo else "2 KB XML"
@@ -38,11 +40,11 @@ def main() -> int:
     with common.workspace("ingest") as folder, common.database(args.db) as database_url:
         print(
             f"ingest on {args.db}: {args.phones} phones, {args.seconds:g} s, {what};"
-            f" load tool {tool}, one connection per phone"
+            f" load tool {tool}, one connection per phone; {args.workers} server workers"
         )
         print(common.machine(folder))
 
-        with common.running(common.start_floor(folder)) as floor:
+        with common.running(common.start_floor(folder, workers=args.workers)) as floor:
             spec = common.submit_spec(
                 folder, "/v1/key/floor/projects/1/submission", photo=args.photo
             )
@@ -53,7 +55,8 @@ def main() -> int:
 
         data_dir = folder / "data"
         common.create_admin(data_dir, database_url)
-        with common.running(common.start_jaring(data_dir, database_url)) as jaring:
+        jaring_server = common.start_jaring(data_dir, database_url, workers=args.workers)
+        with common.running(jaring_server) as jaring:
             site = common.prepare_site(jaring.url, [common.bench_xform()])
             path = f"{site.collect_path()}/submission"
             spec = common.submit_spec(folder, path, photo=args.photo)

@@ -13,9 +13,11 @@ constraints order writers.
 
 Since each SQLite commit waits for the disk, small writes that arrive together (phones
 sending submissions) go through `write_together`: a group commit. Whoever gets the write
-lock runs every piece of work then waiting, each in its own savepoint, and commits them
-all at once; every caller returns only after that commit, so "committed before the 201"
-still holds, at one disk flush per group instead of one per submission.
+lock runs every piece of work then waiting and commits them all at once; every caller
+returns only after that commit, so "committed before the 201" still holds, at one disk
+flush per group instead of one per submission. Pieces share the transaction without
+savepoints; only when one fails is the group undone and run again with a savepoint per
+piece, so a failure stays with its own caller.
 """
 
 from __future__ import annotations
@@ -116,9 +118,10 @@ class Database:
         """``work(session)`` in a write transaction committed before this returns.
 
         On SQLite it shares the transaction and its commit with whatever other
-        `write_together` work is waiting for the write lock, in a savepoint of its own:
-        an exception undoes only this work and is raised here. On PostgreSQL it is
-        `write` (concurrent commits are already flushed together there).
+        `write_together` work is waiting for the write lock: an exception undoes only
+        this work and is raised here. ``work`` may run twice (when another piece of the
+        group fails), so it must do nothing but database work in the session it is given.
+        On PostgreSQL it is `write` (concurrent commits are already flushed together there).
         """
         if not self.is_sqlite:
             with self.write() as session:
@@ -139,21 +142,10 @@ class Database:
             group.append(self._waiting.popleft())
         try:
             self._lock_other_processes()  # once for the whole group
-            with Session(self._write_engine, expire_on_commit=False) as session:
-                try:
-                    if len(group) == 1:  # alone: the transaction itself is its savepoint
-                        group[0].result = group[0].work(session)
-                    else:
-                        for piece in group:
-                            try:
-                                with session.begin_nested():
-                                    piece.result = piece.work(session)
-                            except Exception as error:
-                                piece.error = error
-                    session.commit()
-                except BaseException:
-                    session.rollback()
-                    raise
+            if not self._commit_group(group, isolated=len(group) == 1):
+                # A piece failed: undo them all and run each in a savepoint of its own,
+                # so that only the pieces that fail fail.
+                self._commit_group(group, isolated=True)
         except BaseException as error:
             for piece in group:
                 piece.error = piece.error or error
@@ -162,6 +154,38 @@ class Database:
             self._unlock_other_processes()
             for piece in group:
                 piece.done = True
+
+    def _commit_group(self, group: list[_Work[Any]], *, isolated: bool) -> bool:
+        """Run the group's work in one transaction and commit it.
+
+        Not ``isolated`` (the common case: nothing fails), the pieces share the
+        transaction with no savepoint each; if one fails, everything is rolled back and
+        False returned. ``isolated``, each piece has its own savepoint (a group of one
+        has the transaction) and a failing piece keeps its error.
+        """
+        with Session(self._write_engine, expire_on_commit=False) as session:
+            try:
+                for piece in group:
+                    if not isolated or len(group) == 1:
+                        piece.result = piece.work(session)
+                        continue
+                    try:
+                        with session.begin_nested():
+                            piece.result = piece.work(session)
+                    except Exception as error:
+                        piece.error = error
+                session.commit()
+                return True
+            except Exception:
+                session.rollback()
+                if isolated:
+                    raise
+                for piece in group:
+                    piece.result = None
+                return False
+            except BaseException:
+                session.rollback()
+                raise
 
     def _lock_other_processes(self) -> None:
         """Wait for writers in other processes (SQLite files only); under `_write_lock`."""

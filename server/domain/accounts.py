@@ -207,16 +207,58 @@ def resolve_basic(services: Services, email: str, password: str) -> Actor:
         return _with_roles(session, found[0])
 
 
+@dataclass(frozen=True)
+class Credentials:
+    """What a request presents to say who sent it, before anything is looked up: an app
+    user's token (from its URL), a session token, or a web user's email and password."""
+
+    app_user_token: str | None = None
+    bearer_token: str | None = None
+    email: str | None = None
+    password: str | None = None
+
+    @property
+    def anonymous(self) -> bool:
+        return self.app_user_token is None and self.bearer_token is None and self.email is None
+
+
+def resolve_caller(
+    services: Services, credentials: Credentials | Actor, session: Session | None = None
+) -> Actor:
+    """The actor behind ``credentials`` (an anonymous one when there are none; an actor
+    already resolved is returned as it is).
+
+    An app user, the phones' caller on every request, is looked up in ``session`` when
+    one is given, so that a phone's request needs one read for everything.
+    """
+    if isinstance(credentials, Actor):
+        return credentials
+    if credentials.app_user_token is not None:
+        if session is not None:
+            return app_user_actor(session, credentials.app_user_token)
+        return resolve_app_user(services, credentials.app_user_token)
+    if credentials.bearer_token is not None:
+        return resolve_bearer(services, credentials.bearer_token)
+    if credentials.email is not None:
+        return resolve_basic(services, credentials.email, credentials.password or "")
+    return Actor()
+
+
 def resolve_app_user(services: Services, token: str) -> Actor:
-    """The app user of a ``/v1/key/{token}`` URL.
+    """The app user of a ``/v1/key/{token}`` URL."""
+    with services.db.read() as session:
+        return app_user_actor(session, token)
+
+
+def app_user_actor(session: Session, token: str) -> Actor:
+    """The app user of a token, read in ``session``.
 
     As Central: a token that is not even well-formed fails authentication (401.2); a
     well-formed one that is no longer live (the app user was deleted or revoked) is 403.1.
     """
     # The app user and its forms in one statement, read on every request (so a revoked
     # token stops working at once); the roles as `_with_roles` gives a field key.
-    with services.db.read() as session:
-        found = store.app_user_by_token_hash(session, token_hash=token_digest(token))
+    found = store.app_user_by_token_hash(session, token_hash=token_digest(token))
     if found is None or found.token is None or not same_secret(found.token, token):
         if WELL_FORMED_TOKEN.fullmatch(token):
             raise problems.insufficient_rights()

@@ -29,6 +29,7 @@ from server.domain.access import (
     FORM_UPDATE,
     Actor,
 )
+from server.domain.accounts import Credentials, resolve_caller
 from server.domain.projects import get_project, require_project
 from server.external.xlsform import (
     XLS_CONTENT_TYPE,
@@ -252,13 +253,16 @@ class PhoneForm(NamedTuple):
     has_media: bool
 
 
-def open_forms_for_phone(services: Services, actor: Actor, *, project_id: int) -> list[PhoneForm]:
+def open_forms_for_phone(
+    services: Services, caller: Actor | Credentials, *, project_id: int
+) -> list[PhoneForm]:
     """What a phone's form list shows: open, published forms the caller may fill.
 
-    One query, reading neither the XForms nor their schemas: this runs every time a phone
-    opens "Download form" or checks for updates.
+    One read, with no XForm or schema in it: this runs every time a phone opens
+    "Download form" or checks for updates.
     """
     with services.db.read() as session:
+        actor = resolve_caller(services, caller, session)
         require_project(session, actor, project_id)
         rows = store.open_published_forms(session, project_id=project_id)
     return [
@@ -329,10 +333,11 @@ def _authorised_form(
 
 
 def published_xform(
-    services: Services, actor: Actor, *, project_id: int, xml_form_id: str
+    services: Services, caller: Actor | Credentials, *, project_id: int, xml_form_id: str
 ) -> bytes:
     """The published XForm of a form, as phones download it: one read, the XML alone."""
     with services.db.read() as session:
+        actor = resolve_caller(services, caller, session)
         form = _authorised_form(session, actor, project_id, xml_form_id, FORM_READ)
         xml = store.form_def_xml(session, form_def_id=form.current_def_id or 0)
     if xml is None:

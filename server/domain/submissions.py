@@ -40,6 +40,7 @@ from server.domain.access import (
     SUBMISSION_UPDATE,
     Actor,
 )
+from server.domain.accounts import Credentials, resolve_caller
 from server.domain.forms import authorised_form, draft_by_token
 from server.domain.projects import require_project
 from server.external.blobs import BlobRef
@@ -107,7 +108,7 @@ def identify(xml: bytes) -> SubmissionInfo:
 
 def ingest(
     services: Services,
-    actor: Actor,
+    caller: Actor | Credentials,
     *,
     project_id: int,
     xml: bytes,
@@ -124,6 +125,7 @@ def ingest(
             "form ID", info.xml_form_id, f"expected the submission to be for {expected_form_id}."
         )
     with services.db.read() as session:
+        actor = resolve_caller(services, caller, session)
         require_project(session, actor, project_id)
         target = _target_definition(session, services.db.url, actor, project_id, info, draft=draft)
     values = flatten_values(info.root, target.fields)

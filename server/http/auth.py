@@ -17,7 +17,7 @@ from fastapi import Depends, Request
 from server import problems
 from server.domain import Services
 from server.domain.access import Actor
-from server.domain.accounts import resolve_app_user, resolve_basic, resolve_bearer
+from server.domain.accounts import Credentials, resolve_caller
 
 MAX_CREDENTIAL_LENGTH = 1024
 
@@ -27,23 +27,23 @@ def services_of(request: Request) -> Services:
     return services
 
 
-def current_actor(request: Request) -> Actor:
-    services = services_of(request)
+def credentials_of(request: Request) -> Credentials:
+    """What the request presents (nothing looked up yet); 401 if it is malformed."""
     key = request.path_params.get("key")
     if key is not None:
         if len(key) > MAX_CREDENTIAL_LENGTH:
             raise problems.authentication_failed()
-        return resolve_app_user(services, key)
+        return Credentials(app_user_token=key)
     header = request.headers.get("authorization")
     if not header:
-        return Actor()
+        return Credentials()
     if len(header) > MAX_CREDENTIAL_LENGTH:
         raise problems.authentication_failed()
     scheme, _, value = header.partition(" ")
     scheme = scheme.lower()
     value = value.strip()
     if scheme == "bearer" and value:
-        return resolve_bearer(services, value)
+        return Credentials(bearer_token=value)
     if scheme == "basic" and value:
         try:
             decoded = base64.b64decode(value, validate=True).decode("utf-8")
@@ -52,8 +52,17 @@ def current_actor(request: Request) -> Actor:
         email, sep, password = decoded.partition(":")
         if not sep:
             raise problems.authentication_failed()
-        return resolve_basic(services, email, password)
+        return Credentials(email=email, password=password)
     raise problems.authentication_failed()
+
+
+def current_actor(request: Request) -> Actor:
+    return resolve_caller(services_of(request), credentials_of(request))
+
+
+async def _credentials(request: Request) -> Credentials:
+    # A coroutine: reading headers needs no worker thread.
+    return credentials_of(request)
 
 
 async def _services(request: Request) -> Services:
@@ -63,3 +72,5 @@ async def _services(request: Request) -> Services:
 
 ServicesDep = Annotated[Services, Depends(_services)]
 ActorDep = Annotated[Actor, Depends(current_actor)]
+# For the phones' endpoints, which look their caller up in the same read as their work.
+CredentialsDep = Annotated[Credentials, Depends(_credentials)]

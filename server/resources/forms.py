@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from server.data.xform import FieldInfo
 from server.domain import forms
 from server.formats.central_json import form_attachment_json, form_extended_json, form_json
-from server.http.auth import ActorDep, ServicesDep
+from server.http.auth import ActorDep, CredentialsDep, ServicesDep
 from server.http.files import blob_download
 from server.http.params import bounded_body, extended, flag
 
@@ -58,8 +58,12 @@ def list_forms(
 
 
 @router.get("/projects/{project_id}/forms/{xml_form_id}.xml")
-def form_xml(services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str) -> Response:
-    xml = forms.published_xform(services, actor, project_id=project_id, xml_form_id=xml_form_id)
+def form_xml(
+    services: ServicesDep, credentials: CredentialsDep, project_id: int, xml_form_id: str
+) -> Response:
+    xml = forms.published_xform(
+        services, credentials, project_id=project_id, xml_form_id=xml_form_id
+    )
     return Response(xml, media_type=XML_MEDIA_TYPE)
 
 

@@ -19,9 +19,10 @@ from starlette.formparsers import MultiPartException
 
 from server import problems
 from server.domain import Services, forms, submissions
+from server.domain.accounts import resolve_caller
 from server.domain.submissions import IncomingFile
 from server.formats import openrosa
-from server.http.auth import ActorDep, ServicesDep
+from server.http.auth import ActorDep, CredentialsDep, ServicesDep
 from server.http.params import check_declared_length
 from server.http.urls import form_base, project_base
 
@@ -33,12 +34,12 @@ XML_PART = "xml_submission_file"
 
 @router.get("/projects/{project_id}/formList")
 def form_list(
-    request: Request, services: ServicesDep, actor: ActorDep, project_id: int
+    request: Request, services: ServicesDep, credentials: CredentialsDep, project_id: int
 ) -> Response:
-    if actor.anonymous:
-        raise actor.refusal()
+    if credentials.anonymous:
+        raise problems.authentication_failed()
     forms_base = f"{project_base(request, services.settings, project_id)}/forms/"
-    phone_forms = tuple(forms.open_forms_for_phone(services, actor, project_id=project_id))
+    phone_forms = tuple(forms.open_forms_for_phone(services, credentials, project_id=project_id))
     return Response(_form_list_document(forms_base, phone_forms), media_type=OPENROSA_XML)
 
 
@@ -89,9 +90,12 @@ def manifest_response(services: Services, form_def_id: int, form_url: str) -> Re
 
 @router.head("/projects/{project_id}/submission")
 @router.get("/projects/{project_id}/submission")
-def submission_preflight(services: ServicesDep, actor: ActorDep, project_id: int) -> Response:
-    if actor.anonymous:
-        raise actor.refusal()
+def submission_preflight(
+    services: ServicesDep, credentials: CredentialsDep, project_id: int
+) -> Response:
+    if credentials.anonymous:
+        raise problems.authentication_failed()
+    resolve_caller(services, credentials)
     return Response(
         status_code=204,
         headers={"X-OpenRosa-Accept-Content-Length": str(services.settings.max_submission_bytes)},
@@ -102,17 +106,18 @@ def submission_preflight(services: ServicesDep, actor: ActorDep, project_id: int
 async def submit(
     request: Request,
     services: ServicesDep,
-    actor: ActorDep,
+    credentials: CredentialsDep,
     project_id: int,
     deviceID: str | None = None,  # noqa: N803 - the query parameter Collect sends
 ) -> Response:
-    if actor.anonymous:
-        raise actor.refusal()
+    if credentials.anonymous:
+        raise problems.authentication_failed()
     async with submission_parts(request, services) as (xml, files):
+        # The caller is looked up in the same worker-thread call and read as the form.
         await run_in_threadpool(
             submissions.ingest,
             services,
-            actor,
+            credentials,
             project_id=project_id,
             xml=xml,
             files=files,

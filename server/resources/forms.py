@@ -17,6 +17,7 @@ from server.formats.central_json import form_attachment_json, form_extended_json
 from server.http.auth import ActorDep, CredentialsDep, ServicesDep
 from server.http.files import blob_download
 from server.http.params import bounded_body, extended, flag
+from server.http.reads import run_phone_read
 
 router = APIRouter(tags=["forms"])
 
@@ -58,11 +59,17 @@ def list_forms(
 
 
 @router.get("/projects/{project_id}/forms/{xml_form_id}.xml")
-def form_xml(
+async def form_xml(
     services: ServicesDep, credentials: CredentialsDep, project_id: int, xml_form_id: str
 ) -> Response:
-    xml = forms.published_xform(
-        services, credentials, project_id=project_id, xml_form_id=xml_form_id
+    xml = await run_phone_read(
+        services,
+        credentials,
+        forms.published_xform,
+        services,
+        credentials,
+        project_id=project_id,
+        xml_form_id=xml_form_id,
     )
     return Response(xml, media_type=XML_MEDIA_TYPE)
 

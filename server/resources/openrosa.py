@@ -24,6 +24,7 @@ from server.domain.submissions import IncomingFile
 from server.formats import openrosa
 from server.http.auth import ActorDep, CredentialsDep, ServicesDep
 from server.http.params import check_declared_length
+from server.http.reads import run_phone_read
 from server.http.urls import form_base, project_base
 
 router = APIRouter(tags=["openrosa"])
@@ -33,13 +34,22 @@ XML_PART = "xml_submission_file"
 
 
 @router.get("/projects/{project_id}/formList")
-def form_list(
+async def form_list(
     request: Request, services: ServicesDep, credentials: CredentialsDep, project_id: int
 ) -> Response:
     if credentials.anonymous:
         raise problems.authentication_failed()
     forms_base = f"{project_base(request, services.settings, project_id)}/forms/"
-    phone_forms = tuple(forms.open_forms_for_phone(services, credentials, project_id=project_id))
+    phone_forms = tuple(
+        await run_phone_read(
+            services,
+            credentials,
+            forms.open_forms_for_phone,
+            services,
+            credentials,
+            project_id=project_id,
+        )
+    )
     return Response(_form_list_document(forms_base, phone_forms), media_type=OPENROSA_XML)
 
 

@@ -1,7 +1,9 @@
 """Jaring's settings: one pydantic-settings class, built by the caller and passed in.
 
 Nothing reads the environment at import time; `Settings()` is made by the command line
-(or a test) and handed to `create_app(settings)` and to the tasks.
+(or a test) and handed to `create_app(settings)` and to the tasks. Each worker process of
+``jaring serve --workers N`` makes its own in `create_app_from_environment`, from the
+environment the command line prepared.
 """
 
 from __future__ import annotations

@@ -44,13 +44,15 @@ WRITE_LOCK_SUFFIX = ".write-lock"
 T = TypeVar("T")
 
 
-def sqlite_file(url: str) -> Path | None:
-    """The file of a SQLite database URL; None for other databases and in-memory SQLite."""
+def lock_file_beside(url: str, suffix: str) -> Path | None:
+    """A lock file next to a SQLite database's file (``jaring.db`` + ``suffix``), for
+    processes sharing it to take turns; None for other databases and in-memory SQLite."""
     parsed = make_url(url)
     name = parsed.database
     if parsed.get_backend_name() != "sqlite" or not name or name == ":memory:":
         return None
-    return Path(name)
+    database_file = Path(name)
+    return database_file.with_name(database_file.name + suffix)
 
 
 class _Work(Generic[T]):
@@ -71,12 +73,7 @@ class Database:
         self.url = url
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
         self._write_lock = threading.Lock()
-        database_file = sqlite_file(url)
-        self._process_lock_path = (
-            database_file.with_name(database_file.name + WRITE_LOCK_SUFFIX)
-            if database_file is not None
-            else None
-        )
+        self._process_lock_path = lock_file_beside(url, WRITE_LOCK_SUFFIX)
         self._process_lock_fd: int | None = None  # opened on the first write
         self._waiting: deque[_Work[Any]] = deque()
         pool_args: dict[str, Any] = (

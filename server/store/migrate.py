@@ -29,7 +29,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 
-from server.store.database import Database, sqlite_file
+from server.store.database import Database, lock_file_beside
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 MIGRATE_LOCK_SUFFIX = ".migrate-lock"
@@ -68,11 +68,10 @@ def _current_revision(connection: Connection) -> str | None:
 @contextmanager
 def _sqlite_migrate_lock(database: Database) -> Iterator[None]:
     """Hold the SQLite file's migration lock; nothing for PostgreSQL or in-memory SQLite."""
-    database_file = sqlite_file(database.url)
-    if database_file is None:
+    lock_path = lock_file_beside(database.url, MIGRATE_LOCK_SUFFIX)
+    if lock_path is None:
         yield
         return
-    lock_path = database_file.with_name(database_file.name + MIGRATE_LOCK_SUFFIX)
     fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)

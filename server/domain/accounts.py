@@ -29,6 +29,7 @@ from server.data.credentials import (
 from server.domain import Services, audits, ratelimit, utcnow
 from server.domain.access import FIELD_KEY_DELETE, Actor
 from server.store import accounts as store
+from server.store.driver import Driver
 from server.store.tables import Actor as ActorRow
 from server.store.tables import AuthSession, FieldKey, User
 
@@ -223,19 +224,19 @@ class Credentials:
 
 
 def resolve_caller(
-    services: Services, credentials: Credentials | Actor, session: Session | None = None
+    services: Services, credentials: Credentials | Actor, driver: Driver | None = None
 ) -> Actor:
     """The actor behind ``credentials`` (an anonymous one when there are none; an actor
     already resolved is returned as it is).
 
-    An app user, the phones' caller on every request, is looked up in ``session`` when
-    one is given, so that a phone's request needs one read for everything.
+    An app user, the phones' caller on every request, is looked up in ``driver``'s read
+    when one is given, so that a phone's request needs one read for everything.
     """
     if isinstance(credentials, Actor):
         return credentials
     if credentials.app_user_token is not None:
-        if session is not None:
-            return app_user_actor(session, credentials.app_user_token)
+        if driver is not None:
+            return app_user_actor(driver, credentials.app_user_token)
         return resolve_app_user(services, credentials.app_user_token)
     if credentials.bearer_token is not None:
         return resolve_bearer(services, credentials.bearer_token)
@@ -246,19 +247,19 @@ def resolve_caller(
 
 def resolve_app_user(services: Services, token: str) -> Actor:
     """The app user of a ``/v1/key/{token}`` URL."""
-    with services.db.read() as session:
-        return app_user_actor(session, token)
+    with services.db.driver_read() as driver:
+        return app_user_actor(driver, token)
 
 
-def app_user_actor(session: Session, token: str) -> Actor:
-    """The app user of a token, read in ``session``.
+def app_user_actor(driver: Driver, token: str) -> Actor:
+    """The app user of a token, read on ``driver``.
 
     As Central: a token that is not even well-formed fails authentication (401.2); a
     well-formed one that is no longer live (the app user was deleted or revoked) is 403.1.
     """
     # The app user and its forms in one statement, read on every request (so a revoked
     # token stops working at once); the roles as `_with_roles` gives a field key.
-    found = store.app_user_by_token_hash(session, token_hash=token_digest(token))
+    found = store.app_user_by_token_hash(driver, token_hash=token_digest(token))
     if found is None or found.token is None or not same_secret(found.token, token):
         if WELL_FORMED_TOKEN.fullmatch(token):
             raise problems.insufficient_rights()

@@ -18,6 +18,7 @@ from server import problems
 from server.domain import Services, utcnow
 from server.domain.access import AUDIT_READ, Actor
 from server.store import audits as store
+from server.store.driver import Driver
 from server.store.tables import Actor as ActorRow
 from server.store.tables import Audit
 
@@ -34,15 +35,16 @@ class AuditView:
 
 
 def record(
-    session: Session,
+    transaction: Session | Driver,
     actor: Actor | None,
     action: str,
     actee: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
-    """Add one entry to the log, inside the caller's transaction."""
+    """Add one entry to the log, inside the caller's transaction (a session's, or a
+    write on the driver's connection)."""
     store.insert_audit(
-        session,
+        transaction if isinstance(transaction, Driver) else Driver.of(transaction),
         actor_id=actor.id if actor is not None and actor.id is not None else None,
         action=action,
         actee=actee,

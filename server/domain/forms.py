@@ -11,7 +11,7 @@ import hashlib
 import mimetypes
 from dataclasses import dataclass
 from datetime import datetime
-from typing import BinaryIO, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 from lxml import etree
 from sqlmodel import Session
@@ -39,6 +39,7 @@ from server.external.xlsform import (
 )
 from server.store import forms as store
 from server.store import submissions as submission_store
+from server.store.driver import Driver
 from server.store.tables import Actor as ActorRow
 from server.store.tables import Blob, Form, FormAttachment, FormDef
 
@@ -203,7 +204,7 @@ def set_draft_attachment(
         attachment = store.form_attachment(session, form_def_id=form.draft_def_id, name=name)
         if attachment is None:
             raise problems.not_found()
-        store.upsert_blob(session, sha256=ref.sha256, md5=ref.md5, size=ref.size)
+        store.upsert_blob(Driver.of(session), sha256=ref.sha256, md5=ref.md5, size=ref.size)
         attachment.blob_sha = ref.sha256
         attachment.content_type = content_type or _guess_content_type(name)
         attachment.updated_at = now
@@ -261,10 +262,10 @@ def open_forms_for_phone(
     One read, with no XForm or schema in it: this runs every time a phone opens
     "Download form" or checks for updates.
     """
-    with services.db.read() as session:
-        actor = resolve_caller(services, caller, session)
-        require_project(session, actor, project_id)
-        rows = store.open_published_forms(session, project_id=project_id)
+    with services.db.driver_read() as driver:
+        actor = resolve_caller(services, caller, driver)
+        require_project(driver, actor, project_id)
+        rows = store.open_published_forms(driver, project_id=project_id)
     return [
         PhoneForm(xml_form_id, name, version, md5, bool(has_media))
         for form_id, xml_form_id, name, version, md5, has_media in rows
@@ -322,24 +323,33 @@ def authorised_form(
 def _authorised_form(
     session: Session, actor: Actor, project_id: int, xml_form_id: str, verb: str
 ) -> Form:
-    require_project(session, actor, project_id)
+    require_project(Driver.of(session), actor, project_id)
     form = store.form_by_xml_id(session, project_id=project_id, xml_form_id=xml_form_id)
     if form is None:
         raise problems.not_found()
+    _require_on_form(actor, verb, project_id, form)
+    return form
+
+
+def _require_on_form(actor: Actor, verb: str, project_id: int, form: Form | Any) -> None:
+    """The caller must hold ``verb`` on ``form`` (a row with id, state, current_def_id)."""
     if verb == FORM_READ and form.current_def_id is None:
         verb = FORM_UPDATE  # a never-published form is seen by those who may change it
     actor.require(verb, project_id=project_id, form_id=form.id, form_state=form.state)
-    return form
 
 
 def published_xform(
     services: Services, caller: Actor | Credentials, *, project_id: int, xml_form_id: str
 ) -> bytes:
     """The published XForm of a form, as phones download it: one read, the XML alone."""
-    with services.db.read() as session:
-        actor = resolve_caller(services, caller, session)
-        form = _authorised_form(session, actor, project_id, xml_form_id, FORM_READ)
-        xml = store.form_def_xml(session, form_def_id=form.current_def_id or 0)
+    with services.db.driver_read() as driver:
+        actor = resolve_caller(services, caller, driver)
+        require_project(driver, actor, project_id)
+        form = store.form_for_phone(driver, project_id=project_id, xml_form_id=xml_form_id)
+        if form is None:
+            raise problems.not_found()
+        _require_on_form(actor, FORM_READ, project_id, form)
+        xml = store.form_def_xml(driver, form_def_id=form.current_def_id or 0)
     if xml is None:
         raise problems.not_found()
     return xml
@@ -372,7 +382,7 @@ def _store_xlsx(services: Services, definition: Definition) -> str | None:
         return None
     ref = services.blobs.put_bytes(definition.xlsx)
     with services.db.write() as session:
-        store.upsert_blob(session, sha256=ref.sha256, md5=ref.md5, size=ref.size)
+        store.upsert_blob(Driver.of(session), sha256=ref.sha256, md5=ref.md5, size=ref.size)
     return ref.sha256
 
 

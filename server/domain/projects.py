@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session
-
 from server import problems
 from server.data.credentials import new_token, token_digest
 from server.domain import Services, audits, utcnow
@@ -18,6 +16,7 @@ from server.domain.access import (
 )
 from server.store import accounts as account_store
 from server.store import projects as store
+from server.store.driver import Driver
 from server.store.tables import Actor as ActorRow
 from server.store.tables import FieldKey, Project
 
@@ -41,10 +40,10 @@ def get_project(services: Services, actor: Actor, project_id: int) -> Project:
     return project
 
 
-def require_project(session: Session, actor: Actor, project_id: int) -> None:
-    """`get_project`'s checks without loading the project, in the caller's read session:
-    for the phones' requests, which need to know only that they may go on."""
-    _check_project(actor, project_id, exists=store.project_is_live(session, project_id=project_id))
+def require_project(driver: Driver, actor: Actor, project_id: int) -> None:
+    """`get_project`'s checks without loading the project, in the caller's read: for the
+    phones' requests, which need to know only that they may go on."""
+    _check_project(actor, project_id, exists=store.project_is_live(driver, project_id=project_id))
 
 
 def _check_project(actor: Actor, project_id: int, *, exists: bool) -> None:

@@ -21,7 +21,6 @@ from functools import cached_property
 from typing import Any, BinaryIO
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
 
 from server import problems
 from server.data.submission import (
@@ -47,6 +46,7 @@ from server.external.blobs import BlobRef
 from server.store import audits as audit_store
 from server.store import forms as form_store
 from server.store import submissions as store
+from server.store.driver import Driver
 from server.store.tables import Actor as ActorRow
 from server.store.tables import (
     Blob,
@@ -124,10 +124,10 @@ def ingest(
         raise problems.unexpected_value(
             "form ID", info.xml_form_id, f"expected the submission to be for {expected_form_id}."
         )
-    with services.db.read() as session:
-        actor = resolve_caller(services, caller, session)
-        require_project(session, actor, project_id)
-        target = _target_definition(session, services.db.url, actor, project_id, info, draft=draft)
+    with services.db.driver_read() as driver:
+        actor = resolve_caller(services, caller, driver)
+        require_project(driver, actor, project_id)
+        target = _target_definition(driver, services.db.url, actor, project_id, info, draft=draft)
     values = flatten_values(info.root, target.fields)
     expected = attachment_names(values, target.fields)
     received = _store_files(services, files, expected)
@@ -175,7 +175,7 @@ _PUBLISHED_FIELDS_SIZE = 1000
 
 
 def _target_definition(
-    session: Session,
+    driver: Driver,
     database_url: str,
     actor: Actor,
     project_id: int,
@@ -184,13 +184,13 @@ def _target_definition(
     draft: bool,
 ) -> _Target:
     form = form_store.form_for_submission(
-        session, project_id=project_id, xml_form_id=info.xml_form_id, version=info.version
+        driver, project_id=project_id, xml_form_id=info.xml_form_id, version=info.version
     )
     if form is None:
         raise problems.not_found()
     actor.require(SUBMISSION_CREATE, project_id=project_id, form_id=form.id)
     if draft:
-        row = form_store.form_def_schema(session, form_def_id=form.draft_def_id or 0)
+        row = form_store.form_def_schema(driver, form_def_id=form.draft_def_id or 0)
         if row is None:
             raise problems.not_found()
         if row.version != info.version:
@@ -205,7 +205,7 @@ def _target_definition(
     key = (database_url, form.published_def_id, form.published_sha256)
     fields = _published_fields.get(key)
     if fields is None:
-        row = form_store.form_def_schema(session, form_def_id=form.published_def_id)
+        row = form_store.form_def_schema(driver, form_def_id=form.published_def_id)
         assert row is not None
         fields = [FieldInfo.from_json(f) for f in row.schema]
         if len(_published_fields) >= _PUBLISHED_FIELDS_SIZE:
@@ -256,11 +256,11 @@ def _record_new(
     ]
     agent = user_agent[:500] if user_agent else None
 
-    def insert(session: Session) -> tuple[int, int]:
+    def insert(driver: Driver) -> tuple[int, int]:
         for ref, _ in received.values():
-            form_store.upsert_blob(session, sha256=ref.sha256, md5=ref.md5, size=ref.size)
+            form_store.upsert_blob(driver, sha256=ref.sha256, md5=ref.md5, size=ref.size)
         ids = store.insert_new_submission(
-            session,
+            driver,
             form_id=form_id,
             form_def_id=form_def_id,
             instance_id=info.instance_id,
@@ -275,7 +275,7 @@ def _record_new(
             now=now,
         )
         audits.record(
-            session,
+            driver,
             actor,
             "submission.create",
             f"submission:{ids[0]}",
@@ -343,8 +343,9 @@ def _record(
 ) -> IngestResult:
     now = utcnow()
     with services.db.write() as session:
+        driver = Driver.of(session)
         for ref, _ in received.values():
-            form_store.upsert_blob(session, sha256=ref.sha256, md5=ref.md5, size=ref.size)
+            form_store.upsert_blob(driver, sha256=ref.sha256, md5=ref.md5, size=ref.size)
         existing = store.def_by_instance_id(session, form_id=form_id, instance_id=info.instance_id)
         if existing is not None:
             definition, submission = existing
@@ -704,7 +705,7 @@ def upload_attachment(
         raise problems.not_found()
     ref = services.blobs.put_file(content)
     with services.db.write() as session:
-        form_store.upsert_blob(session, sha256=ref.sha256, md5=ref.md5, size=ref.size)
+        form_store.upsert_blob(Driver.of(session), sha256=ref.sha256, md5=ref.md5, size=ref.size)
         attachment = session.get(SubmissionAttachment, found[0].id)
         assert attachment is not None
         attachment.blob_sha = ref.sha256

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
+from server.store.driver import Driver, Statement
 from server.store.tables import Actor, Assignment, AuthSession, FieldKey, User
 
 
@@ -205,7 +206,7 @@ _APP_USER_FORM_IDS = (
     )
     .scalar_subquery()
 )
-_APP_USER = (
+_APP_USER = Statement(
     sa.select(
         _actors.c.id,
         _actors.c.display_name,
@@ -219,8 +220,8 @@ _APP_USER = (
 )
 
 
-def app_user_by_token_hash(session: Session, *, token_hash: str) -> Any | None:
+def app_user_by_token_hash(driver: Driver, *, token_hash: str) -> Any | None:
     """The live app user with this token hash: (id, display_name, project_id, token,
     form_ids), form_ids being the ids of the forms assigned to it joined with commas (None
     when it has none)."""
-    return session.connection().execute(_APP_USER, {"token_hash": token_hash}).first()
+    return driver.first(_APP_USER, {"token_hash": token_hash})

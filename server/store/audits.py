@@ -8,15 +8,19 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from server.store.driver import Driver, Statement
 from server.store.tables import Actor, Audit, Comment
 
-# One Core statement: the log is written on every submission, and an ORM object plus a
-# flush per entry cost more than the rest of the insert.
-_INSERT_AUDIT = sa.insert(Audit.__table__)  # type: ignore[attr-defined]
+# Run on the driver's connection (`server.store.driver`): the log is written on every
+# submission, and an ORM object plus a flush per entry cost more than the rest of the insert.
+_INSERT_AUDIT = Statement(
+    sa.insert(Audit.__table__),  # type: ignore[attr-defined]
+    columns=["actor_id", "action", "actee", "details", "logged_at"],
+)
 
 
 def insert_audit(
-    session: Session,
+    driver: Driver,
     *,
     actor_id: int | None,
     action: str,
@@ -24,7 +28,7 @@ def insert_audit(
     details: dict[str, Any] | None,
     now: datetime,
 ) -> None:
-    session.connection().execute(
+    driver.execute(
         _INSERT_AUDIT,
         {
             "actor_id": actor_id,

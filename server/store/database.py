@@ -38,6 +38,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
+from server.store.driver import Driver
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 PING_AFTER_IDLE_SECONDS = 5.0
 WRITE_LOCK_SUFFIX = ".write-lock"
@@ -58,7 +60,7 @@ def lock_file_beside(url: str, suffix: str) -> Path | None:
 class _Work(Generic[T]):
     """One caller's piece of a group commit, and what became of it."""
 
-    def __init__(self, work: Callable[[Session], T]) -> None:
+    def __init__(self, work: Callable[[Driver], T]) -> None:
         self.work = work
         self.done = False
         self.result: T | None = None
@@ -96,6 +98,19 @@ class Database:
             yield session
 
     @contextmanager
+    def driver_read(self) -> Iterator[Driver]:
+        """A read transaction on the driver's connection, for the phones' few statements
+        (`server.store.driver`); nothing it does is committed."""
+        pooled = self.engine.raw_connection()
+        try:
+            driver = Driver(pooled.driver_connection, self.engine.dialect, pooled)
+            if self.is_sqlite:
+                driver.execute_sql("BEGIN")
+            yield driver
+        finally:
+            pooled.close()  # the pool rolls the transaction back
+
+    @contextmanager
     def write(self) -> Iterator[Session]:
         """A session whose work is committed when the block ends without error."""
         lock = self._write_lock if self.is_sqlite else None
@@ -115,18 +130,18 @@ class Database:
             if lock is not None:
                 lock.release()
 
-    def write_together(self, work: Callable[[Session], T]) -> T:
-        """``work(session)`` in a write transaction committed before this returns.
+    def write_together(self, work: Callable[[Driver], T]) -> T:
+        """``work(driver)`` in a write transaction committed before this returns.
 
         On SQLite it shares the transaction and its commit with whatever other
         `write_together` work is waiting for the write lock: an exception undoes only
         this work and is raised here. ``work`` may run twice (when another piece of the
-        group fails), so it must do nothing but database work in the session it is given.
-        On PostgreSQL it is `write` (concurrent commits are already flushed together there).
+        group fails), so it must do nothing but database work on the driver it is given.
+        On PostgreSQL it has a transaction of its own (concurrent commits are already
+        flushed together there).
         """
         if not self.is_sqlite:
-            with self.write() as session:
-                return work(session)
+            return self._commit_alone(work)
         mine = _Work(work)
         self._waiting.append(mine)
         with self._write_lock:
@@ -135,6 +150,16 @@ class Database:
         if mine.error is not None:
             raise mine.error
         return mine.result  # type: ignore[return-value]
+
+    def _commit_alone(self, work: Callable[[Driver], T]) -> T:
+        pooled = self.engine.raw_connection()
+        try:
+            driver = Driver(pooled.driver_connection, self.engine.dialect, pooled)
+            result = work(driver)
+            driver.commit()
+            return result
+        finally:
+            pooled.close()  # after a failure, the pool rolls the transaction back
 
     def _commit_waiting(self) -> None:
         """Run all waiting work in one transaction; the caller holds the write lock."""
@@ -164,29 +189,36 @@ class Database:
         False returned. ``isolated``, each piece has its own savepoint (a group of one
         has the transaction) and a failing piece keeps its error.
         """
-        with Session(self._write_engine, expire_on_commit=False) as session:
+        pooled = self.engine.raw_connection()
+        try:
+            driver = Driver(pooled.driver_connection, self.engine.dialect, pooled)
+            driver.execute_sql("BEGIN IMMEDIATE")
             try:
                 for piece in group:
                     if not isolated or len(group) == 1:
-                        piece.result = piece.work(session)
+                        piece.result = piece.work(driver)
                         continue
+                    driver.execute_sql("SAVEPOINT piece")
                     try:
-                        with session.begin_nested():
-                            piece.result = piece.work(session)
+                        piece.result = piece.work(driver)
                     except Exception as error:
+                        driver.execute_sql("ROLLBACK TO SAVEPOINT piece")
                         piece.error = error
-                session.commit()
+                    driver.execute_sql("RELEASE SAVEPOINT piece")
+                driver.commit()
                 return True
             except Exception:
-                session.rollback()
+                driver.rollback()
                 if isolated:
                     raise
                 for piece in group:
                     piece.result = None
                 return False
             except BaseException:
-                session.rollback()
+                driver.rollback()
                 raise
+        finally:
+            pooled.close()
 
     def _lock_other_processes(self) -> None:
         """Wait for writers in other processes (SQLite files only); under `_write_lock`."""

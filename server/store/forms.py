@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from server.store.driver import Driver, Statement
 from server.store.tables import Blob, Form, FormAttachment, FormDef, Submission
 
 
@@ -154,10 +155,15 @@ def form_attachments_with_blobs(
     return [(a, b) for a, b in rows]
 
 
-def upsert_blob(session: Session, *, sha256: str, md5: str, size: int) -> None:
-    if session.get(Blob, sha256) is None:
-        session.add(Blob(sha256=sha256, md5=md5, size=size))
-        session.flush()
+_blobs = Blob.__table__  # type: ignore[attr-defined]
+_BLOB_EXISTS = Statement(sa.select(_blobs.c.sha256).where(_blobs.c.sha256 == sa.bindparam("sha")))
+_INSERT_BLOB = Statement(sa.insert(_blobs), columns=["sha256", "md5", "size"])
+
+
+def upsert_blob(driver: Driver, *, sha256: str, md5: str, size: int) -> None:
+    """Record a file of the blob store, unless it is recorded already."""
+    if driver.first(_BLOB_EXISTS, {"sha": sha256}) is None:
+        driver.execute(_INSERT_BLOB, {"sha256": sha256, "md5": md5, "size": size})
 
 
 def blob_by_sha(session: Session, *, sha256: str) -> Blob | None:
@@ -193,11 +199,11 @@ def form_stats(session: Session, *, form_id: int) -> dict[str, Any]:
     return {"submissions": total, "reviewStates": states, "lastSubmission": last}
 
 
-# The phones' hot path: statements built once, run through the session's connection
-# without the ORM (no identity map, no XML or schema loaded that is not needed).
+# The phones' hot path: statements compiled once and run on the driver's connection
+# (`server.store.driver`), loading no XML or schema that is not needed.
 _forms, _defs = Form.__table__, FormDef.__table__  # type: ignore[attr-defined]
 _attachments = FormAttachment.__table__  # type: ignore[attr-defined]
-_OPEN_PUBLISHED_FORMS = (
+_OPEN_PUBLISHED_FORMS = Statement(
     sa.select(
         _forms.c.id,
         _forms.c.xml_form_id,
@@ -216,14 +222,13 @@ _OPEN_PUBLISHED_FORMS = (
 )
 
 
-def open_published_forms(session: Session, *, project_id: int) -> list[Any]:
+def open_published_forms(driver: Driver, *, project_id: int) -> list[Any]:
     """Open forms with a published definition: (id, xml_form_id, name, version, md5,
     has_media) rows, in one query."""
-    result = session.connection().execute(_OPEN_PUBLISHED_FORMS, {"project_id": project_id})
-    return list(result.all())
+    return driver.all(_OPEN_PUBLISHED_FORMS, {"project_id": project_id})
 
 
-_FORM_FOR_SUBMISSION = (
+_FORM_FOR_SUBMISSION = Statement(
     sa.select(
         _forms.c.id,
         _forms.c.state,
@@ -247,29 +252,45 @@ _FORM_FOR_SUBMISSION = (
         _forms.c.deleted_at.is_(None),
     )
 )
-_DEF_SCHEMA = sa.select(_defs.c.id, _defs.c.version, _defs.c.sha256, _defs.c.schema).where(
-    _defs.c.id == sa.bindparam("form_def_id")
+_DEF_SCHEMA = Statement(
+    sa.select(_defs.c.id, _defs.c.version, _defs.c.sha256, _defs.c.schema).where(
+        _defs.c.id == sa.bindparam("form_def_id")
+    )
 )
 
 
 def form_for_submission(
-    session: Session, *, project_id: int, xml_form_id: str, version: str
+    driver: Driver, *, project_id: int, xml_form_id: str, version: str
 ) -> Any | None:
     """The form a submission names, with its published definition of that version if
     any: (id, state, current_def_id, draft_def_id, published_def_id, published_sha256)."""
     params = {"project_id": project_id, "xml_form_id": xml_form_id, "version": version}
-    return session.connection().execute(_FORM_FOR_SUBMISSION, params).first()
+    return driver.first(_FORM_FOR_SUBMISSION, params)
 
 
-def form_def_schema(session: Session, *, form_def_id: int) -> Any | None:
+def form_def_schema(driver: Driver, *, form_def_id: int) -> Any | None:
     """A definition's (id, version, sha256, schema), without its XForm."""
-    return session.connection().execute(_DEF_SCHEMA, {"form_def_id": form_def_id}).first()
+    return driver.first(_DEF_SCHEMA, {"form_def_id": form_def_id})
 
 
-_DEF_XML = sa.select(_defs.c.xml).where(_defs.c.id == sa.bindparam("form_def_id"))
+_FORM_FOR_PHONE = Statement(
+    sa.select(_forms.c.id, _forms.c.state, _forms.c.current_def_id).where(
+        _forms.c.project_id == sa.bindparam("project_id"),
+        _forms.c.xml_form_id == sa.bindparam("xml_form_id"),
+        _forms.c.deleted_at.is_(None),
+    )
+)
 
 
-def form_def_xml(session: Session, *, form_def_id: int) -> bytes | None:
+def form_for_phone(driver: Driver, *, project_id: int, xml_form_id: str) -> Any | None:
+    """A live form's (id, state, current_def_id), without an ORM object."""
+    return driver.first(_FORM_FOR_PHONE, {"project_id": project_id, "xml_form_id": xml_form_id})
+
+
+_DEF_XML = Statement(sa.select(_defs.c.xml).where(_defs.c.id == sa.bindparam("form_def_id")))
+
+
+def form_def_xml(driver: Driver, *, form_def_id: int) -> bytes | None:
     """A definition's XForm alone (without its schema or an ORM object)."""
-    found = session.connection().execute(_DEF_XML, {"form_def_id": form_def_id})
-    return found.scalar_one_or_none()
+    xml = driver.scalar(_DEF_XML, {"form_def_id": form_def_id})
+    return None if xml is None else bytes(xml)

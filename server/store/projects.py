@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from server.store.driver import Driver, Statement
 from server.store.tables import Actor, FieldKey, Form, Project, Submission
 
 
@@ -27,15 +28,16 @@ def project_by_id(session: Session, *, project_id: int) -> Project | None:
 
 
 _projects = Project.__table__  # type: ignore[attr-defined]
-_PROJECT_IS_LIVE = sa.select(_projects.c.id).where(
-    _projects.c.id == sa.bindparam("project_id"), _projects.c.deleted_at.is_(None)
+_PROJECT_IS_LIVE = Statement(
+    sa.select(_projects.c.id).where(
+        _projects.c.id == sa.bindparam("project_id"), _projects.c.deleted_at.is_(None)
+    )
 )
 
 
-def project_is_live(session: Session, *, project_id: int) -> bool:
-    """Whether the project exists and is not deleted (one Core statement, no ORM object)."""
-    found = session.connection().execute(_PROJECT_IS_LIVE, {"project_id": project_id})
-    return found.first() is not None
+def project_is_live(driver: Driver, *, project_id: int) -> bool:
+    """Whether the project exists and is not deleted (one statement, no ORM object)."""
+    return driver.first(_PROJECT_IS_LIVE, {"project_id": project_id}) is not None
 
 
 def list_projects(session: Session, *, only_ids: set[int] | None = None) -> list[Project]:

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
+from server.store.driver import Driver, Statement
 from server.store.tables import (
     Blob,
     Comment,
@@ -216,16 +217,40 @@ def delete_submissions_of_def(session: Session, *, form_def_id: int) -> None:
     session.exec(delete(Submission).where(col(Submission.id).in_(submission_ids)))
 
 
-# Ingest's hot path: a new submission in three statements built once, without the ORM.
+# Ingest's hot path: a new submission in three statements compiled once and run on the
+# driver's connection (`server.store.driver`).
 _submissions = Submission.__table__  # type: ignore[attr-defined]
 _submission_defs = SubmissionDef.__table__  # type: ignore[attr-defined]
-_INSERT_SUBMISSION = sa.insert(_submissions).returning(_submissions.c.id)
-_INSERT_SUBMISSION_DEF = sa.insert(_submission_defs).returning(_submission_defs.c.id)
-_INSERT_ATTACHMENT = sa.insert(SubmissionAttachment.__table__)  # type: ignore[attr-defined]
+_INSERT_SUBMISSION = Statement(
+    sa.insert(_submissions).returning(_submissions.c.id),
+    columns=["form_id", "instance_id", "submitter_id", "device_id", "review_state", "created_at"],
+)
+_INSERT_SUBMISSION_DEF = Statement(
+    sa.insert(_submission_defs).returning(_submission_defs.c.id),
+    columns=[
+        "submission_id",
+        "form_id",
+        "form_def_id",
+        "instance_id",
+        "xml",
+        "xml_sha256",
+        "instance_name",
+        "submitter_id",
+        "device_id",
+        "user_agent",
+        "current",
+        "fields",
+        "created_at",
+    ],
+)
+_INSERT_ATTACHMENT = Statement(
+    sa.insert(SubmissionAttachment.__table__),  # type: ignore[attr-defined]
+    columns=["submission_def_id", "name", "blob_sha", "content_type"],
+)
 
 
 def insert_new_submission(
-    session: Session,
+    driver: Driver,
     *,
     form_id: int,
     form_def_id: int,
@@ -243,8 +268,7 @@ def insert_new_submission(
     """A submission, its first version and its expected attachments (name, blob SHA-256
     or None, content type); returns the submission's and the version's ids. A unique
     constraint refuses an instanceID the form already has (IntegrityError)."""
-    connection = session.connection()
-    submission_id = connection.execute(
+    submission_id = driver.scalar(
         _INSERT_SUBMISSION,
         {
             "form_id": form_id,
@@ -254,8 +278,8 @@ def insert_new_submission(
             "review_state": None,
             "created_at": now,
         },
-    ).scalar_one()
-    def_id = connection.execute(
+    )
+    def_id = driver.scalar(
         _INSERT_SUBMISSION_DEF,
         {
             "submission_id": submission_id,
@@ -272,13 +296,14 @@ def insert_new_submission(
             "fields": fields,
             "created_at": now,
         },
-    ).scalar_one()
+    )
     if attachments:
-        connection.execute(
+        driver.execute_many(
             _INSERT_ATTACHMENT,
             [
                 {"submission_def_id": def_id, "name": n, "blob_sha": b, "content_type": t}
                 for n, b, t in attachments
             ],
         )
+    assert submission_id is not None and def_id is not None
     return int(submission_id), int(def_id)

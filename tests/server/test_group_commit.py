@@ -8,19 +8,28 @@ import time
 from collections.abc import Callable
 
 import pytest
-from sqlmodel import Session
+import sqlalchemy as sa
 
 from server.domain import Services, utcnow
 from server.store import projects as project_store
+from server.store.driver import Driver, Statement
+from server.store.tables import Project
+
+_projects = Project.__table__  # type: ignore[attr-defined]
+_INSERT_PROJECT = Statement(
+    sa.insert(_projects).returning(_projects.c.id), columns=["name", "archived", "created_at"]
+)
 
 
-def _project_named(name: str, *, fail: bool = False) -> Callable[[Session], int]:
-    def work(session: Session) -> int:
-        project = project_store.insert_project(session, name=name, description=None, now=utcnow())
+def _project_named(name: str, *, fail: bool = False) -> Callable[[Driver], int]:
+    def work(driver: Driver) -> int:
+        project_id = driver.scalar(
+            _INSERT_PROJECT, {"name": name, "archived": False, "created_at": utcnow()}
+        )
         if fail:
             raise ValueError(f"{name} failed")
-        assert project.id is not None
-        return project.id
+        assert isinstance(project_id, int)
+        return project_id
 
     return work
 

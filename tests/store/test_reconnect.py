@@ -11,10 +11,12 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
-from sqlalchemy import text
+import sqlalchemy as sa
+from sqlalchemy import exc, text
 
 from server.store import database as database_module
 from server.store.database import Database
+from server.store.driver import Statement
 
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -60,3 +62,24 @@ def test_a_connection_used_moments_ago_is_not_pinged(
     with pytest.raises(Exception, match="terminat|closed|server"):
         _backend_pid(pg)
     assert _backend_pid(pg) != first
+
+
+_PID = Statement(sa.select(sa.func.pg_backend_pid()))
+
+
+def test_a_dead_connection_met_on_the_driver_is_given_up(
+    pg: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(database_module, "PING_AFTER_IDLE_SECONDS", 3600.0)
+    with pg.driver_read() as driver:
+        first = driver.scalar(_PID)
+    assert isinstance(first, int)
+    _terminate(first)
+
+    with pytest.raises(exc.DBAPIError) as failure:
+        with pg.driver_read() as driver:
+            driver.scalar(_PID)
+    assert failure.value.connection_invalidated
+
+    with pg.driver_read() as driver:
+        assert driver.scalar(_PID) not in (None, first)

@@ -16,10 +16,11 @@ from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import text
-from sqlmodel import Session
 
 from server.store.database import Database
+from server.store.driver import Driver, Statement
 
 PROCESSES = 2
 THREADS = 4
@@ -35,11 +36,13 @@ def _create_table(path: Path) -> str:
     return url
 
 
-def _insert(writer: str, n: int) -> Callable[[Session], None]:
-    def work(session: Session) -> None:
-        session.execute(
-            text("INSERT INTO marks (writer, n) VALUES (:w, :n)"), {"w": writer, "n": n}
-        )
+_MARKS = sa.table("marks", sa.column("writer"), sa.column("n"))
+_INSERT_MARK = Statement(sa.insert(_MARKS), columns=["writer", "n"])
+
+
+def _insert(writer: str, n: int) -> Callable[[Driver], None]:
+    def work(driver: Driver) -> None:
+        driver.execute(_INSERT_MARK, {"writer": writer, "n": n})
 
     return work
 
@@ -53,7 +56,7 @@ def _write_rows(url: str, name: str, start: Barrier) -> None:
         for n in range(ROWS_PER_THREAD):
             if n % 5 == 0:
                 with database.write() as session:
-                    _insert(writer, n)(session)
+                    _insert(writer, n)(Driver.of(session))
             else:
                 database.write_together(_insert(writer, n))
 
@@ -102,7 +105,7 @@ def test_a_writer_waits_while_another_process_holds_the_lock_file(
     def write_one() -> None:
         if path == "write":
             with database.write() as session:
-                _insert("other", 1)(session)
+                _insert("other", 1)(Driver.of(session))
         else:
             database.write_together(_insert("other", 1))
 

@@ -12,19 +12,18 @@ from functools import lru_cache
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
 
 from server import problems
-from server.domain import Services, forms, submissions
+from server.domain import Services, forms
 from server.domain.accounts import resolve_caller
 from server.domain.submissions import IncomingFile
 from server.formats import openrosa
 from server.http.auth import ActorDep, CredentialsDep, ServicesDep
 from server.http.params import check_declared_length
-from server.http.reads import run_phone_read
+from server.http.reads import ingest_phone_submission, run_phone_read
 from server.http.urls import form_base, project_base
 
 router = APIRouter(tags=["openrosa"])
@@ -123,9 +122,7 @@ async def submit(
     if credentials.anonymous:
         raise problems.authentication_failed()
     async with submission_parts(request, services) as (xml, files):
-        # The caller is looked up in the same worker-thread call and read as the form.
-        await run_in_threadpool(
-            submissions.ingest,
+        await ingest_phone_submission(
             services,
             credentials,
             project_id=project_id,

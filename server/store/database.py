@@ -22,6 +22,7 @@ piece, so a failure stays with its own caller.
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import os
 import sqlite3
@@ -58,10 +59,17 @@ def lock_file_beside(url: str, suffix: str) -> Path | None:
 
 
 class _Work(Generic[T]):
-    """One caller's piece of a group commit, and what became of it."""
+    """One caller's piece of a group commit, and what became of it.
 
-    def __init__(self, work: Callable[[Driver], T]) -> None:
+    ``settled`` is called (from the committing thread) once the piece is done; a caller
+    waiting on an event loop learns of it that way, a thread by checking ``done``.
+    """
+
+    def __init__(
+        self, work: Callable[[Driver], T], settled: Callable[[], None] | None = None
+    ) -> None:
         self.work = work
+        self.settled = settled
         self.done = False
         self.result: T | None = None
         self.error: BaseException | None = None
@@ -78,6 +86,7 @@ class Database:
         self._process_lock_path = lock_file_beside(url, WRITE_LOCK_SUFFIX)
         self._process_lock_fd: int | None = None  # opened on the first write
         self._waiting: deque[_Work[Any]] = deque()
+        self._drain_scheduled = False  # a thread will soon commit what waits
         pool_args: dict[str, Any] = (
             {"pool_size": 10, "max_overflow": 30} if pooled else {"poolclass": NullPool}
         )
@@ -151,6 +160,45 @@ class Database:
             raise mine.error
         return mine.result  # type: ignore[return-value]
 
+    async def write_together_async(self, work: Callable[[Driver], T]) -> T:
+        """`write_together` for a caller on an event loop, which it does not block.
+
+        The piece joins the waiting group; a worker thread is sent to commit the group
+        only if none is on its way, so that many submissions arriving at once cost one
+        trip to a thread, not one each (a trip, and the contest for the GIL among the
+        threads it wakes, cost more than a submission's own work).
+        """
+        loop = asyncio.get_running_loop()
+        if not self.is_sqlite:
+            return await loop.run_in_executor(None, self._commit_alone, work)
+        finished: asyncio.Future[None] = loop.create_future()
+
+        def settled() -> None:
+            try:
+                loop.call_soon_threadsafe(_settle, finished)
+            except RuntimeError:  # the loop has closed: nobody is waiting any more
+                pass
+
+        mine = _Work(work, settled)
+        self._waiting.append(mine)
+        if not self._drain_scheduled:
+            self._drain_scheduled = True
+            loop.run_in_executor(None, self._drain)
+        # A caller cancelled meanwhile leaves its piece to be committed all the same.
+        await asyncio.shield(finished)
+        if mine.error is not None:
+            raise mine.error
+        return mine.result  # type: ignore[return-value]
+
+    def _drain(self) -> None:
+        """Commit whatever waits (run in a worker thread for `write_together_async`)."""
+        with self._write_lock:
+            # Cleared before the group is taken: a piece added from now on is either in
+            # this group or sends a thread of its own.
+            self._drain_scheduled = False
+            if self._waiting:
+                self._commit_waiting()
+
     def _commit_alone(self, work: Callable[[Driver], T]) -> T:
         pooled = self.engine.raw_connection()
         try:
@@ -180,6 +228,8 @@ class Database:
             self._unlock_other_processes()
             for piece in group:
                 piece.done = True
+                if piece.settled is not None:
+                    piece.settled()
 
     def _commit_group(self, group: list[_Work[Any]], *, isolated: bool) -> bool:
         """Run the group's work in one transaction and commit it.
@@ -238,6 +288,11 @@ class Database:
             if self._process_lock_fd is not None:
                 os.close(self._process_lock_fd)
                 self._process_lock_fd = None
+
+
+def _settle(finished: asyncio.Future[None]) -> None:
+    if not finished.done():
+        finished.set_result(None)
 
 
 def _ping_idle_connections(engine: Engine) -> None:

@@ -10,6 +10,7 @@ configured with (as in ODK Central).
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -46,6 +47,11 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         upgrade(services.db)
+        # What exists now (the app, its libraries, about 160,000 objects) lives as long
+        # as the process: out of the cycle collector's sight, since a full collection
+        # over it stopped the event loop for about 90 ms, every request waiting behind.
+        gc.collect()
+        gc.freeze()
         yield
         services.db.dispose()
 

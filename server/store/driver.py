@@ -125,29 +125,37 @@ class Driver:
         connection = session.connection()
         return cls(connection.connection.driver_connection, connection.dialect)
 
-    def execute(self, statement: Statement, params: Mapping[str, Any] = _NO_PARAMS) -> Any:
-        """Run ``statement``; returns the driver's cursor."""
-        compiled = statement.for_dialect(self.dialect)
-        args = compiled.parameters(params)
-        try:
-            return self.connection.execute(compiled.sql, args)
-        except self._errors as error:
-            raise self._wrapped(error, compiled.sql, args) from error
+    def execute(self, statement: Statement, params: Mapping[str, Any] = _NO_PARAMS) -> None:
+        """Run ``statement`` for its effect."""
+        self._run(statement, params, fetch=None)
 
     def first(self, statement: Statement, params: Mapping[str, Any] = _NO_PARAMS) -> Any | None:
         """The first row ``statement`` returns (a named tuple), or None."""
-        raw = self.execute(statement, params).fetchone()
-        return None if raw is None else statement.for_dialect(self.dialect).make_row(raw)
+        rows = self._run(statement, params, fetch=1)
+        return rows[0] if rows else None
 
     def all(self, statement: Statement, params: Mapping[str, Any] = _NO_PARAMS) -> list[Any]:
         """Every row ``statement`` returns, as named tuples."""
-        compiled = statement.for_dialect(self.dialect)
-        return [compiled.make_row(raw) for raw in self.execute(statement, params).fetchall()]
+        return self._run(statement, params, fetch=-1)
 
     def scalar(self, statement: Statement, params: Mapping[str, Any] = _NO_PARAMS) -> Any | None:
         """The first column of the first row, or None when there is no row."""
         row = self.first(statement, params)
         return None if row is None else row[0]
+
+    def _run(self, statement: Statement, params: Mapping[str, Any], fetch: int | None) -> Any:
+        """Execute, and fetch no row, one row (``1``) or all (``-1``): fetching is inside
+        the error handling, since in a pipeline a statement's error arrives with its rows."""
+        compiled = statement.for_dialect(self.dialect)
+        args = compiled.parameters(params)
+        try:
+            cursor = self.connection.execute(compiled.sql, args)
+            if fetch is None:
+                return None
+            raw_rows = cursor.fetchall() if fetch < 0 else [cursor.fetchone()]
+        except self._errors as error:
+            raise self._wrapped(error, compiled.sql, args) from error
+        return [compiled.make_row(raw) for raw in raw_rows if raw is not None]
 
     def execute_many(self, statement: Statement, rows: Iterable[Mapping[str, Any]]) -> None:
         compiled = statement.for_dialect(self.dialect)

@@ -133,10 +133,15 @@ def test_under_a_session_it_shares_the_sessions_transaction(services: Services) 
         assert driver.scalar(_BLOB_COUNT) == 0
 
 
-def test_a_read_commits_nothing(services: Services) -> None:
+def test_after_a_read_the_connection_serves_transactions_again(services: Services) -> None:
     with services.db.driver_read() as driver:
-        driver.execute(_INSERT_BLOB, _blob(9))
-        assert driver.scalar(_BLOB_COUNT) == 1
+        assert driver.scalar(_BLOB_COUNT) == 0
+
+    # The pool hands the same connection out again: a failed write must still undo.
+    with pytest.raises(RuntimeError):
+        with services.db.write() as session:
+            Driver.of(session).execute(_INSERT_BLOB, _blob(10))
+            raise RuntimeError("undo")
 
     with services.db.driver_read() as driver:
         assert driver.scalar(_BLOB_COUNT) == 0

@@ -63,8 +63,8 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     )
     app.state.services = services
     install_error_handlers(app)
-    for router in (
-        openrosa.router,  # first: the phones' requests are matched before any other
+    routers = (
+        openrosa.router,
         sessions.router,
         projects.router,
         exports.router,  # before forms: {xmlFormId}.svc must not be read as a form id
@@ -74,9 +74,13 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         submissions.router,
         users.router,
         audits.router,
-    ):
-        app.include_router(router, prefix="/v1")
+    )
+    # The app users' URLs first: they carry the phones' traffic, and a request is
+    # matched against the routes in order (the OpenRosa ones first of all).
+    for router in routers:
         app.include_router(router, prefix="/v1/key/{key}", include_in_schema=False)
+    for router in routers:
+        app.include_router(router, prefix="/v1")
     app.include_router(draft_testing.router, prefix="/v1/test/{draft_token}")
     app.include_router(health.router)
     limit = max(settings.max_submission_bytes, settings.max_form_bytes) + BODY_SLACK_BYTES

@@ -210,7 +210,10 @@ _OPEN_PUBLISHED_FORMS = Statement(
         _defs.c.name,
         _defs.c.version,
         _defs.c.md5,
-        sa.exists().where(_attachments.c.form_def_id == _forms.c.current_def_id).label("has_media"),
+        # An integer (0 or 1) rather than a boolean: no conversion per row on SQLite.
+        sa.type_coerce(
+            sa.exists().where(_attachments.c.form_def_id == _forms.c.current_def_id), sa.Integer
+        ).label("has_media"),
     )
     .join(_defs, _defs.c.id == _forms.c.current_def_id)
     .where(
@@ -224,7 +227,7 @@ _OPEN_PUBLISHED_FORMS = Statement(
 
 def open_published_forms(driver: Driver, *, project_id: int) -> list[Any]:
     """Open forms with a published definition: (id, xml_form_id, name, version, md5,
-    has_media) rows, in one query."""
+    has_media) rows, in one query; has_media is true (or 1) when the form has media."""
     return driver.all(_OPEN_PUBLISHED_FORMS, {"project_id": project_id})
 
 

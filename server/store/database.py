@@ -1,4 +1,6 @@
-"""The engine and its transactions: `Database.read()`, `Database.write()`, `write_together()`.
+"""The engine and its transactions: `read()` and `write()` (ORM sessions), `driver_read()`
+and `write_together()` / `write_together_async()` (the driver's connection, for the
+phones' hot path; see `server.store.driver`).
 
 SQLite is used the way it works best: WAL mode, ``synchronous=FULL`` so a commit is on
 disk before a 201 goes out, and one writer at a time (a lock in this process, then
@@ -17,7 +19,9 @@ lock runs every piece of work then waiting and commits them all at once; every c
 returns only after that commit, so "committed before the 201" still holds, at one disk
 flush per group instead of one per submission. Pieces share the transaction without
 savepoints; only when one fails is the group undone and run again with a savepoint per
-piece, so a failure stays with its own caller.
+piece, so a failure stays with its own caller. A caller on an event loop adds its piece
+with `write_together_async`, which sends a worker thread to commit only when none is
+already on its way.
 """
 
 from __future__ import annotations

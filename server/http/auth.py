@@ -56,6 +56,13 @@ def credentials_of(request: Request) -> Credentials:
     raise problems.authentication_failed()
 
 
+def phone_caller(request: Request) -> tuple[Services, Credentials]:
+    """The services and the credentials of a phone's request (form list, form download,
+    submission), read by the endpoint itself: FastAPI's solving of `ServicesDep` and
+    `CredentialsDep` cost about 35 µs a request, a tenth of a form list's CPU."""
+    return services_of(request), credentials_of(request)
+
+
 def current_actor(request: Request) -> Actor:
     return resolve_caller(services_of(request), credentials_of(request))
 
@@ -72,5 +79,5 @@ async def _services(request: Request) -> Services:
 
 ServicesDep = Annotated[Services, Depends(_services)]
 ActorDep = Annotated[Actor, Depends(current_actor)]
-# For the phones' endpoints, which look their caller up in the same read as their work.
+# For endpoints that look their caller up in the same read as their work.
 CredentialsDep = Annotated[Credentials, Depends(_credentials)]

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from server.data.xform import FieldInfo
 from server.domain import forms
 from server.formats.central_json import form_attachment_json, form_extended_json, form_json
-from server.http.auth import ActorDep, CredentialsDep, ServicesDep
+from server.http.auth import ActorDep, ServicesDep, phone_caller
 from server.http.files import blob_download
 from server.http.params import bounded_body, extended, flag
 from server.http.reads import run_phone_read
@@ -59,9 +59,8 @@ def list_forms(
 
 
 @router.get("/projects/{project_id}/forms/{xml_form_id}.xml")
-async def form_xml(
-    services: ServicesDep, credentials: CredentialsDep, project_id: int, xml_form_id: str
-) -> Response:
+async def form_xml(request: Request, project_id: int, xml_form_id: str) -> Response:
+    services, credentials = phone_caller(request)
     xml = await run_phone_read(
         services,
         credentials,

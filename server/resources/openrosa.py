@@ -21,7 +21,7 @@ from server.domain import Services, forms
 from server.domain.accounts import resolve_caller
 from server.domain.submissions import IncomingFile
 from server.formats import openrosa
-from server.http.auth import ActorDep, CredentialsDep, ServicesDep
+from server.http.auth import ActorDep, CredentialsDep, ServicesDep, phone_caller
 from server.http.params import check_declared_length
 from server.http.reads import ingest_phone_submission, run_phone_read
 from server.http.urls import form_base, project_base
@@ -33,9 +33,8 @@ XML_PART = "xml_submission_file"
 
 
 @router.get("/projects/{project_id}/formList")
-async def form_list(
-    request: Request, services: ServicesDep, credentials: CredentialsDep, project_id: int
-) -> Response:
+async def form_list(request: Request, project_id: int) -> Response:
+    services, credentials = phone_caller(request)
     if credentials.anonymous:
         raise problems.authentication_failed()
     forms_base = f"{project_base(request, services.settings, project_id)}/forms/"
@@ -114,11 +113,10 @@ def submission_preflight(
 @router.post("/projects/{project_id}/submission")
 async def submit(
     request: Request,
-    services: ServicesDep,
-    credentials: CredentialsDep,
     project_id: int,
     deviceID: str | None = None,  # noqa: N803 - the query parameter Collect sends
 ) -> Response:
+    services, credentials = phone_caller(request)
     if credentials.anonymous:
         raise problems.authentication_failed()
     async with submission_parts(request, services) as (xml, files):

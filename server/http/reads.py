@@ -12,13 +12,17 @@ worker thread as usual.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from fastapi.concurrency import run_in_threadpool
 
 from server.domain import Services, submissions
 from server.domain.accounts import Credentials
 from server.domain.submissions import IncomingFile, IngestResult
+
+# A submission's XML is a few kilobytes; one far larger (up to the upload limit) would hold
+# the event loop while it is parsed, so it is parsed in a worker thread instead.
+LARGEST_XML_ON_THE_LOOP = 256 * 1024
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -52,23 +56,9 @@ async def ingest_phone_submission(
     user_agent: str | None,
 ) -> IngestResult:
     """`submissions.ingest` of a phone's POST, the caller looked up in the same read."""
-    if _on_the_loop(services, credentials):
-        return await submissions.ingest_async(
-            services,
-            credentials,
-            project_id=project_id,
-            xml=xml,
-            files=files,
-            device_id=device_id,
-            user_agent=user_agent,
-        )
-    return await run_in_threadpool(
-        submissions.ingest,
-        services,
-        credentials,
-        project_id=project_id,
-        xml=xml,
-        files=files,
-        device_id=device_id,
-        user_agent=user_agent,
+    submission: dict[str, Any] = dict(
+        project_id=project_id, xml=xml, files=files, device_id=device_id, user_agent=user_agent
     )
+    if _on_the_loop(services, credentials) and len(xml) <= LARGEST_XML_ON_THE_LOOP:
+        return await submissions.ingest_async(services, credentials, **submission)
+    return await run_in_threadpool(submissions.ingest, services, credentials, **submission)

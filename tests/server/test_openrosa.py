@@ -6,12 +6,14 @@ import hashlib
 import threading
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
 from lxml import etree
 
-from server.domain import Services
+from server.domain import Services, submissions
+from server.http.reads import LARGEST_XML_ON_THE_LOOP
 from sync import CollectClient, ServerRefused
 from tests.builders import collect_url, create_app_user, publish_xform, submission, xform
 
@@ -362,3 +364,36 @@ def test_earlier_versions_keep_their_attachments(
     assert client.get(f"{base}/attachments/baru.jpg", headers=admin_headers).content == b"new"
     missing = client.get(f"{base}/versions/uuid:nope/attachments", headers=admin_headers)
     assert missing.status_code == 404
+
+
+def test_a_submission_is_parsed_on_the_event_loop_unless_its_xml_is_large(
+    phone: CollectClient,
+    services: Services,
+    client: httpx.Client,
+    admin_headers: dict[str, str],
+    project_id: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    on_the_loop: list[int] = []
+    ingest_async = submissions.ingest_async
+
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        on_the_loop.append(len(kwargs["xml"]))
+        return await ingest_async(*args, **kwargs)
+
+    monkeypatch.setattr(submissions, "ingest_async", counted)
+    small = submission(instance_id="uuid:small")
+    large = submission(
+        instance_id="uuid:large", activities=(("x" * (LARGEST_XML_ON_THE_LOOP + 1), "1"),)
+    )
+
+    assert phone.submit(small) == 1
+    assert phone.submit(large) == 1
+
+    listed = client.get(
+        f"/v1/projects/{project_id}/forms/profil/submissions", headers=admin_headers
+    ).json()
+    assert {row["instanceId"] for row in listed} == {"uuid:small", "uuid:large"}
+    # On SQLite the small one stays on the event loop; PostgreSQL reads over the network,
+    # so every submission goes to a worker thread there.
+    assert on_the_loop == ([len(small)] if services.db.is_sqlite else [])

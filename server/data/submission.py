@@ -20,6 +20,7 @@ from server.data.xform import FieldInfo
 from server.data.xml import XmlError, local_name, parse_untrusted_xml
 
 MAX_INSTANCE_ID_LENGTH = 300
+MAX_INSTANCE_NAME_LENGTH = 1000  # a label for lists; the XML keeps the whole of it
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def read_submission(content: bytes) -> SubmissionInfo:
         version=(root.get("version") or "").strip(),
         instance_id=instance_id,
         deprecated_id=deprecated or None,
-        instance_name=name or None,
+        instance_name=name[:MAX_INSTANCE_NAME_LENGTH] if name else None,
         encrypted=_child(root, "encryptedXmlFile") is not None,
         root=root,
     )

@@ -59,6 +59,9 @@ from server.store.tables import (
 )
 
 MAX_ATTACHMENT_NAME = 255
+# What the phone says of itself is kept as far as the columns hold it.
+MAX_DEVICE_ID = 300
+MAX_USER_AGENT = 500
 
 
 @dataclass
@@ -307,8 +310,8 @@ def _stage(
         xml_sha=hashlib.sha256(xml).hexdigest(),
         values=values,
         expected=attachment_names(values, target.fields),
-        device_id=device_id,
-        user_agent=user_agent[:500] if user_agent else None,
+        device_id=device_id[:MAX_DEVICE_ID] if device_id else None,
+        user_agent=user_agent[:MAX_USER_AGENT] if user_agent else None,
         now=utcnow(),
     )
 

@@ -397,3 +397,28 @@ def test_a_submission_is_parsed_on_the_event_loop_unless_its_xml_is_large(
     # On SQLite the small one stays on the event loop; PostgreSQL reads over the network,
     # so every submission goes to a worker thread there.
     assert on_the_loop == ([len(small)] if services.db.is_sqlite else [])
+
+
+def test_an_overlong_instance_name_or_device_id_is_cut_to_fit_not_refused(
+    phone: CollectClient, client: httpx.Client, admin_headers: dict[str, str], project_id: int
+) -> None:
+    long_name = "Koperasi " + "sangat " * 400
+    xml = submission(instance_id="uuid:long-labels", name=long_name)
+    response = phone.client.post(
+        f"{phone.server_url}/submission",
+        params={"deviceID": "collect:" + "d" * 400},
+        files={"xml_submission_file": ("submission.xml", xml, "text/xml")},
+    )
+    assert response.status_code == 201, response.text
+
+    stored = client.get(
+        f"/v1/projects/{project_id}/forms/profil/submissions/uuid:long-labels",
+        headers=admin_headers,
+    ).json()
+    assert stored["deviceId"] == ("collect:" + "d" * 400)[:300]
+    assert stored["currentVersion"]["instanceName"] == long_name[:1000]
+    xml_back = client.get(
+        f"/v1/projects/{project_id}/forms/profil/submissions/uuid:long-labels.xml",
+        headers=admin_headers,
+    )
+    assert xml_back.content == xml  # the whole name is still in the XML

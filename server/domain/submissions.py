@@ -59,6 +59,7 @@ from server.store.tables import (
 )
 
 MAX_ATTACHMENT_NAME = 255
+MAX_CONTENT_TYPE = 200
 # What the phone says of itself is kept as far as the columns hold it.
 MAX_DEVICE_ID = 300
 MAX_USER_AGENT = 500
@@ -301,6 +302,14 @@ def _stage(
         require_project(driver, actor, project_id)
         target = _target_definition(driver, services.db.url, actor, project_id, info, draft=draft)
     values = flatten_values(info.root, target.fields)
+    expected = attachment_names(values, target.fields)
+    for name in expected:
+        if len(name) > MAX_ATTACHMENT_NAME:
+            raise problems.unexpected_value(
+                "attachment name",
+                name[:40] + "…",
+                f"a file name has at most {MAX_ATTACHMENT_NAME} characters.",
+            )
     return _Staged(
         actor=actor,
         form_id=target.form_id,
@@ -309,7 +318,7 @@ def _stage(
         xml=xml,
         xml_sha=hashlib.sha256(xml).hexdigest(),
         values=values,
-        expected=attachment_names(values, target.fields),
+        expected=expected,
         device_id=device_id[:MAX_DEVICE_ID] if device_id else None,
         user_agent=user_agent[:MAX_USER_AGENT] if user_agent else None,
         now=utcnow(),
@@ -393,9 +402,14 @@ def _store_files(
         if incoming.name in wanted and incoming.name not in received:
             received[incoming.name] = (
                 services.blobs.put_file(incoming.file),
-                incoming.content_type,
+                _known_type(incoming.content_type),
             )
     return received
+
+
+def _known_type(content_type: str | None) -> str | None:
+    """A file's declared content type, or None (unknown) when it is too long to be one."""
+    return content_type if content_type and len(content_type) <= MAX_CONTENT_TYPE else None
 
 
 def _record(services: Services, staged: _Staged) -> IngestResult:
@@ -499,7 +513,7 @@ def _fill_attachments(
         if attachment.blob_sha is None and attachment.name in received:
             ref, content_type = received[attachment.name]
             attachment.blob_sha = ref.sha256
-            attachment.content_type = content_type
+            attachment.content_type = _known_type(content_type)
             session.add(attachment)
     return attachments
 
@@ -770,7 +784,7 @@ def upload_attachment(
         attachment = session.get(SubmissionAttachment, found[0].id)
         assert attachment is not None
         attachment.blob_sha = ref.sha256
-        attachment.content_type = content_type
+        attachment.content_type = _known_type(content_type)
         session.add(attachment)
         audits.record(
             session,

@@ -422,3 +422,45 @@ def test_an_overlong_instance_name_or_device_id_is_cut_to_fit_not_refused(
         headers=admin_headers,
     )
     assert xml_back.content == xml  # the whole name is still in the XML
+
+
+def test_an_overlong_attachment_name_is_refused_and_an_overlong_type_dropped(
+    phone: CollectClient, client: httpx.Client, admin_headers: dict[str, str], project_id: int
+) -> None:
+    long_name = "foto-" + "x" * 300 + ".jpg"
+    refused = phone.client.post(
+        f"{phone.server_url}/submission",
+        files={
+            "xml_submission_file": (
+                "submission.xml",
+                submission(instance_id="uuid:long-file", photo=long_name),
+                "text/xml",
+            )
+        },
+    )
+    assert refused.status_code == 400
+    assert "attachment name" in refused.text
+
+    odd_type = "image/jpeg; " + "p=1; " * 60
+    accepted = phone.client.post(
+        f"{phone.server_url}/submission",
+        files={
+            "xml_submission_file": (
+                "submission.xml",
+                submission(instance_id="uuid:odd-type", photo="foto.jpg"),
+                "text/xml",
+            ),
+            "foto.jpg": ("foto.jpg", b"\xff\xd8jpeg", odd_type),
+        },
+    )
+    assert accepted.status_code == 201, accepted.text
+
+    listed = client.get(
+        f"/v1/projects/{project_id}/forms/profil/submissions", headers=admin_headers
+    ).json()
+    assert [row["instanceId"] for row in listed] == ["uuid:odd-type"]
+    photo = client.get(
+        f"/v1/projects/{project_id}/forms/profil/submissions/uuid:odd-type/attachments/foto.jpg",
+        headers=admin_headers,
+    )
+    assert photo.status_code == 200 and photo.content == b"\xff\xd8jpeg"

@@ -210,14 +210,9 @@ class _Staged:
             for name in self.expected
         ]
 
-    def insert_new(self, driver: Driver) -> tuple[int, int]:
-        """The common case, a new instanceID, as plain inserts (a unique constraint
-        refuses an instanceID the form has already). Records what `_record` records for
-        a new submission; returns the submission's and its version's ids."""
-        for ref, _ in self.received.values():
-            form_store.upsert_blob(driver, sha256=ref.sha256, md5=ref.md5, size=ref.size)
-        ids = store.insert_new_submission(
-            driver,
+    def version_columns(self) -> dict[str, Any]:
+        """The first version's columns, as `insert_new` stores them and `created` shows them."""
+        return dict(
             form_id=self.form_id,
             form_def_id=self.form_def_id,
             instance_id=self.info.instance_id,
@@ -228,8 +223,16 @@ class _Staged:
             device_id=self.device_id,
             user_agent=self.user_agent,
             fields=self.values,
-            attachments=self.attachment_rows(),
-            now=self.now,
+        )
+
+    def insert_new(self, driver: Driver) -> tuple[int, int]:
+        """The common case, a new instanceID, as plain inserts (a unique constraint
+        refuses an instanceID the form has already). Records what `_record` records for
+        a new submission; returns the submission's and its version's ids."""
+        for ref, _ in self.received.values():
+            form_store.upsert_blob(driver, sha256=ref.sha256, md5=ref.md5, size=ref.size)
+        ids = store.insert_new_submission(
+            driver, **self.version_columns(), attachments=self.attachment_rows(), now=self.now
         )
         audits.record(
             driver,
@@ -256,18 +259,9 @@ class _Staged:
             definition = SubmissionDef(
                 id=definition_id,
                 submission_id=submission_id,
-                form_id=self.form_id,
-                form_def_id=self.form_def_id,
-                instance_id=self.info.instance_id,
-                xml=self.xml,
-                xml_sha256=self.xml_sha,
-                instance_name=self.info.instance_name,
-                submitter_id=self.actor.id,
-                device_id=self.device_id,
-                user_agent=self.user_agent,
                 current=True,
-                fields=self.values,
                 created_at=self.now,
+                **self.version_columns(),
             )
             attachments = [
                 SubmissionAttachment(

@@ -17,7 +17,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from server.cli import backup, forms, pull, relay
-from server.cli.common import DEFAULT_DATA_DIR, DataDirOption, open_services
+from server.cli.common import DEFAULT_DATA_DIR, DataDirOption, PortOption, open_services
 from server.domain import accounts
 from server.problems import Problem
 from server.settings import Settings
@@ -40,7 +40,7 @@ app.command("pull")(pull.pull_command)
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    port: PortOption = 8080,
     data_dir: DataDirOption = DEFAULT_DATA_DIR,
     workers: Annotated[
         int,
@@ -130,16 +130,16 @@ def setup(
             help="URL phones use to reach this server (default: this machine's LAN address)."
         ),
     ] = None,
-    port: Annotated[int, typer.Option(help="Port the server will listen on.")] = 8080,
+    port: PortOption = 8080,
     qr: Annotated[
         Path | None, typer.Option(help="Also save the QR code to this .png/.svg.")
     ] = None,
 ) -> None:
     """Prepare a first project: publish the instruments and show an app user's QR code."""
-    from server.tasks.first_run import lan_address, prepare
+    from server.tasks.first_run import prepare
 
     services = open_services(data_dir)
-    server_origin = origin or services.settings.public_url or f"http://{lan_address()}:{port}"
+    server_origin = _phone_origin(origin or services.settings.public_url, port)
     result = _run(lambda: prepare(services, instruments_dir=instruments, origin=server_origin))
     typer.echo(f"Project {result.project.id}: {result.project.name}")
     for outcome in result.published:
@@ -184,20 +184,34 @@ def app_users_create(
         Path | None, typer.Option(help="Also save the QR code to this .png/.svg.")
     ] = None,
     origin: Annotated[str | None, typer.Option(help="URL phones use to reach this server.")] = None,
-    port: Annotated[int, typer.Option(help="Port the server listens on.")] = 8080,
+    port: PortOption = 8080,
     data_dir: DataDirOption = DEFAULT_DATA_DIR,
 ) -> None:
     """Create an app user for a project and print its token, server URL and QR code."""
-    from server.tasks.first_run import lan_address
-
     services = open_services(data_dir)
-    server_origin = origin or services.settings.public_url or f"http://{lan_address()}:{port}"
+    server_origin = _phone_origin(origin or services.settings.public_url, port)
     provisioned = _run(
         lambda: provision_app_user(
             services, project_id=project_id, name=name, form_ids=form or [], origin=server_origin
         )
     )
     _show_app_user(provisioned, qr)
+
+
+def _phone_origin(configured: str | None, port: int) -> str:
+    """The origin for phones' server URLs: the one given, else this machine's LAN address
+    on ``port``; says so plainly when no address a phone could reach was found."""
+    from server.http.urls import reachable_origin
+
+    found = reachable_origin(f"http://127.0.0.1:{port}", configured)
+    if not found.reachable:
+        typer.echo(
+            "Warning: this machine has no network address but 127.0.0.1, which phones cannot"
+            " reach. Connect it to the network phones use (Wi-Fi), or give the address phones"
+            " should use with --origin http://ADDRESS:PORT or JARING_PUBLIC_URL.",
+            err=True,
+        )
+    return found.origin
 
 
 def _show_app_user(provisioned: ProvisionedAppUser, qr_file: Path | None) -> None:

@@ -20,6 +20,9 @@ DataDirOption = Annotated[
     ),
 ]
 DEFAULT_DATA_DIR = Path("jaring-data")
+PortOption = Annotated[
+    int, typer.Option("--port", envvar="JARING_PORT", help="Port the server listens on.")
+]
 
 
 def open_services(data_dir: Path, *, pooled: bool = False) -> Services:

@@ -6,7 +6,6 @@ again changes nothing that is already in place.
 
 from __future__ import annotations
 
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,13 +62,3 @@ def prepare(services: Services, *, instruments_dir: Path | None, origin: str) ->
             origin=origin,
         )
     return FirstRun(project=project, published=published, app_user=app_user)
-
-
-def lan_address() -> str:
-    """This machine's address on the local network, for phones to reach; else loopback."""
-    try:
-        addresses = socket.gethostbyname_ex(socket.gethostname())[2]
-    except OSError:
-        return "127.0.0.1"
-    usable = [a for a in addresses if not a.startswith("127.")]
-    return usable[0] if usable else "127.0.0.1"

@@ -80,20 +80,32 @@ def unexpected_value(field: str, value: Any, reason: str) -> Problem:
     )
 
 
-def xlsform_not_valid(error: str, warnings: list[str] | None = None) -> Problem:
+def xlsform_not_valid(
+    error: str,
+    warnings: list[str] | None = None,
+    findings: list[dict[str, Any]] | None = None,
+) -> Problem:
+    """Central's details (``error``, ``warnings``), and Jaring's ``findings``: the same
+    messages with the sheet, row and column they point at where that can be told."""
+    details: dict[str, Any] = {"error": error, "warnings": warnings or []}
+    if findings is not None:
+        details["findings"] = findings
     return Problem(
         "400.15",
         "The given XLSForm file was not valid. Please see the error details for more information.",
-        {"error": error, "warnings": warnings or []},
+        details,
     )
 
 
-def form_warnings(warnings: list[str]) -> Problem:
+def form_warnings(warnings: list[str], findings: list[dict[str, Any]] | None = None) -> Problem:
+    details: dict[str, Any] = {"warnings": {"xlsFormWarnings": warnings}}
+    if findings is not None:
+        details["findings"] = findings
     return Problem(
         "400.16",
         "The Form is valid, but with warnings. Please check the warnings and if they are"
         " acceptable resubmit with ?ignoreWarnings=true",
-        {"warnings": {"xlsFormWarnings": warnings}},
+        details,
     )
 
 

@@ -13,14 +13,19 @@ import zlib
 from typing import Any
 
 
-def collect_settings(server_url: str, project_name: str) -> dict[str, Any]:
+def collect_settings(
+    server_url: str, project_name: str, *, icon: str | None = None
+) -> dict[str, Any]:
+    project: dict[str, str] = {"name": project_name}
+    if icon:
+        project["icon"] = icon
     return {
         "general": {
             "server_url": server_url,
             "form_update_mode": "match_exactly",
             "autosend": "wifi_and_cellular",
         },
-        "project": {"name": project_name},
+        "project": project,
         "admin": {},
     }
 

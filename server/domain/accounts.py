@@ -14,7 +14,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
@@ -168,6 +168,22 @@ def end_session(services: Services, actor: Actor, *, token: str) -> None:
 
 
 def resolve_bearer(services: Services, token: str) -> Actor:
+    return resolve_web_session(services, token).actor
+
+
+@dataclass(frozen=True)
+class WebSession:
+    """A live session (from ``POST /v1/sessions`` or the console's sign-in) and its user."""
+
+    actor: Actor
+    csrf: str
+    email: str
+    language: str | None
+    expires_at: datetime
+
+
+def resolve_web_session(services: Services, token: str) -> WebSession:
+    """The session a token opens, with its user's roles; 401.2 if it is unknown or over."""
     digest = token_digest(token)
     with services.db.read() as session:
         row = store.session_by_token_hash(session, token_hash=digest)
@@ -177,8 +193,27 @@ def resolve_bearer(services: Services, token: str) -> Actor:
         if actor is None:
             raise problems.authentication_failed()
         resolved = _with_roles(session, actor)
+        user = session.get(User, actor.id)
     resolved.session_token_hash = digest
-    return resolved
+    return WebSession(
+        actor=resolved,
+        csrf=row.csrf,
+        email=user.email if user is not None else "",
+        language=user.language if user is not None else None,
+        expires_at=_aware(row.expires_at),
+    )
+
+
+def set_language(services: Services, actor: Actor, *, language: str) -> None:
+    """Remember the console language a web user chose."""
+    if actor.anonymous or actor.type != "user":
+        raise actor.refusal()
+    with services.db.write() as session:
+        user = session.get(User, actor.id)
+        if user is None:
+            raise problems.not_found()
+        user.language = language
+        session.add(user)
 
 
 _basic_cache: dict[str, tuple[float, int]] = {}
@@ -293,8 +328,6 @@ def _with_roles(session: Session, actor: ActorRow, field_key: FieldKey | None = 
 
 
 def _aware(moment: datetime) -> datetime:
-    from datetime import UTC
-
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 

@@ -99,3 +99,49 @@ def _form_id(services: Services, actor: Actor, project_id: int, xml_form_id: str
     form = authorised_form(services, actor, project_id, xml_form_id, verb)
     assert form.id is not None
     return form.id
+
+
+def set_app_user_forms(
+    services: Services, actor: Actor, *, project_id: int, actor_id: int, form_ids: set[int]
+) -> None:
+    """Make the app user's forms exactly ``form_ids`` (forms of this project), giving and
+    taking away assignments as needed, each audited as Central audits them."""
+    from server.domain.forms import list_forms
+
+    known = {v.form.id for v in list_forms(services, actor, project_id=project_id)}
+    if not form_ids <= known:
+        raise problems.not_found()
+    if not actor.can(ASSIGNMENT_CREATE, project_id=project_id) or not actor.can(
+        ASSIGNMENT_DELETE, project_id=project_id
+    ):
+        raise actor.refusal()
+    with services.db.write() as session:
+        if account_store.field_key_by_id(session, project_id=project_id, actor_id=actor_id) is None:
+            raise problems.not_found()
+        held = {
+            int(a.scope.split(":", 1)[1])
+            for a in account_store.assignments_of(session, actor_id=actor_id)
+            if a.role == "app-user" and a.scope.startswith("form:")
+        }
+        for form_id in sorted(form_ids - held):
+            account_store.insert_assignment(
+                session, actor_id=actor_id, role="app-user", scope=f"form:{form_id}"
+            )
+            audits.record(
+                session,
+                actor,
+                "field_key.assignment.create",
+                f"actor:{actor_id}",
+                {"roleId": 2, "grantedActeeId": f"form:{form_id}"},
+            )
+        for form_id in sorted((held & known) - form_ids):
+            account_store.delete_assignment(
+                session, actor_id=actor_id, role="app-user", scope=f"form:{form_id}"
+            )
+            audits.record(
+                session,
+                actor,
+                "field_key.assignment.delete",
+                f"actor:{actor_id}",
+                {"roleId": 2, "revokedActeeId": f"form:{form_id}"},
+            )

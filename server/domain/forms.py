@@ -31,11 +31,14 @@ from server.domain.access import (
 )
 from server.domain.accounts import Credentials, resolve_caller
 from server.domain.projects import get_project, require_project
+from server.external.odk_validate import ValidatorUnavailable, validate_xform
 from server.external.xlsform import (
     XLS_CONTENT_TYPE,
     XLSX_CONTENT_TYPE,
+    Finding,
     XlsFormError,
     convert_xlsform,
+    locate,
 )
 from server.store import forms as store
 from server.store import submissions as submission_store
@@ -70,8 +73,14 @@ def prepare_definition(
     *,
     form_id_fallback: str | None = None,
     ignore_warnings: bool = False,
+    validate: bool = False,
 ) -> Definition:
-    """Read an uploaded XForm, or compile an uploaded XLSForm, refusing what is not usable."""
+    """Read an uploaded XForm, or compile an uploaded XLSForm, refusing what is not usable.
+
+    With ``validate``, an XLSForm's XForm is also checked by ODK Validate (JavaRosa, as in
+    ODK Collect), whose errors refuse it and whose warnings count as warnings; the
+    console asks for this, so a coordinator learns of a broken form before a phone does.
+    """
     media_type = content_type.split(";", 1)[0].strip().lower()
     xlsx: bytes | None = None
     if media_type in (XLSX_CONTENT_TYPE, XLS_CONTENT_TYPE):
@@ -82,9 +91,13 @@ def prepare_definition(
                 form_id_fallback=form_id_fallback,
             )
         except XlsFormError as error:
-            raise problems.xlsform_not_valid(error.message, error.warnings) from error
-        if converted.warnings and not ignore_warnings:
-            raise problems.form_warnings(converted.warnings)
+            findings = [locate(error.message, body).as_json()]
+            raise problems.xlsform_not_valid(error.message, error.warnings, findings) from error
+        warnings = list(converted.warnings)
+        if validate:
+            warnings += _validated(converted.xform)
+        if warnings and not ignore_warnings:
+            raise problems.form_warnings(warnings, [locate(w, body).as_json() for w in warnings])
         xml, xlsx = converted.xform, body
     elif media_type in XML_CONTENT_TYPES or media_type == "":
         xml = body
@@ -97,6 +110,30 @@ def prepare_definition(
     except XmlError as error:
         raise problems.unparseable("xml", len(body), str(error)) from error
     return Definition(xml=xml, info=info, xlsx=xlsx)
+
+
+def _validated(xform: bytes) -> list[str]:
+    """ODK Validate's warnings on ``xform``; its errors refuse the form (400.15)."""
+    try:
+        result = validate_xform(xform)
+    except ValidatorUnavailable as error:
+        return [f"The form could not be checked with ODK Validate: {error}"]
+    if result.errors:
+        message = " ".join(result.errors)
+        raise problems.xlsform_not_valid(message, [], [Finding(message).as_json()])
+    return list(result.warnings)
+
+
+def stage_upload(services: Services, body: bytes) -> str:
+    """Keep an uploaded form file while its author decides about its warnings; its
+    SHA-256 names it (the blob store keeps it, as it keeps every stored XLSForm)."""
+    return services.blobs.put_bytes(body).sha256
+
+
+def staged_upload(services: Services, sha256: str) -> bytes:
+    if len(sha256) != 64 or not services.blobs.exists(sha256):
+        raise problems.not_found()
+    return services.blobs.read_bytes(sha256)
 
 
 def create_form(
@@ -562,6 +599,34 @@ def draft_by_token(
     if draft is None:
         raise problems.not_found()
     return form, draft
+
+
+def xlsform_of(
+    services: Services,
+    actor: Actor,
+    *,
+    project_id: int,
+    xml_form_id: str,
+    draft: bool = False,
+    version: str | None = None,
+) -> str:
+    """The SHA-256 of the spreadsheet a definition was made from (the published one, the
+    draft, or a published ``version``); 404.1 when it was uploaded as an XForm."""
+    if draft:
+        definition = draft_view(
+            services, actor, project_id=project_id, xml_form_id=xml_form_id
+        ).definition
+    elif version is not None:
+        definition = version_definition(
+            services, actor, project_id=project_id, xml_form_id=xml_form_id, version=version
+        )[1]
+    else:
+        definition = published_definition(
+            services, actor, project_id=project_id, xml_form_id=xml_form_id
+        )[1]
+    if definition is None or definition.xlsx_blob is None:
+        raise problems.not_found()
+    return definition.xlsx_blob
 
 
 def form_stats(services: Services, form: Form) -> tuple[dict[str, object], ActorRow | None]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from server import problems
@@ -12,6 +14,7 @@ from server.domain.access import (
     FIELD_KEY_DELETE,
     FIELD_KEY_LIST,
     PROJECT_READ,
+    PROJECT_UPDATE,
     Actor,
 )
 from server.store import accounts as account_store
@@ -73,6 +76,36 @@ def read_project(services: Services, actor: Actor, project_id: int) -> Project:
     return project
 
 
+def update_project(
+    services: Services,
+    actor: Actor,
+    project_id: int,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    archived: bool | None = None,
+) -> Project:
+    """Rename, describe or archive a project (``PATCH /v1/projects/{id}``); None keeps a
+    value as it is. An archived project stays readable but leaves the default lists."""
+    get_project(services, actor, project_id)
+    actor.require(PROJECT_UPDATE, project_id=project_id)
+    changes: dict[str, Any] = {}
+    with services.db.write() as session:
+        project = store.project_by_id(session, project_id=project_id)
+        if project is None:
+            raise problems.not_found()
+        if name is not None:
+            project.name = changes["name"] = _clean_name(name)
+        if description is not None:
+            project.description = changes["description"] = description.strip() or None
+        if archived is not None:
+            project.archived = changes["archived"] = archived
+        project.updated_at = utcnow()
+        session.add(project)
+        audits.record(session, actor, "project.update", f"project:{project_id}", changes)
+        return project
+
+
 def create_app_user(
     services: Services,
     actor: Actor,
@@ -114,6 +147,44 @@ def list_app_users(
     actor.require(FIELD_KEY_LIST, project_id=project_id)
     with services.db.read() as session:
         return account_store.list_field_keys(session, project_id=project_id)
+
+
+@dataclass(frozen=True)
+class AppUserView:
+    """An app user (a phone) with its token and the ids of the forms it may fill."""
+
+    actor_id: int
+    display_name: str
+    token: str | None
+    created_at: datetime
+    form_ids: frozenset[int]
+
+
+def app_users_with_forms(services: Services, actor: Actor, *, project_id: int) -> list[AppUserView]:
+    """The project's live app users, newest first, each with its forms."""
+    get_project(services, actor, project_id)
+    actor.require(FIELD_KEY_LIST, project_id=project_id)
+    with services.db.read() as session:
+        keys = account_store.list_field_keys(session, project_id=project_id)
+        views = []
+        for row, key in keys:
+            assert row.id is not None
+            form_ids = frozenset(
+                int(a.scope.split(":", 1)[1])
+                for a in account_store.assignments_of(session, actor_id=row.id)
+                if a.role == "app-user" and a.scope.startswith("form:")
+            )
+            views.append(AppUserView(row.id, row.display_name, key.token, row.created_at, form_ids))
+    return views
+
+
+def get_app_user(
+    services: Services, actor: Actor, *, project_id: int, actor_id: int
+) -> AppUserView:
+    for view in app_users_with_forms(services, actor, project_id=project_id):
+        if view.actor_id == actor_id:
+            return view
+    raise problems.not_found()
 
 
 def revoke_app_user(services: Services, actor: Actor, *, project_id: int, actor_id: int) -> None:

@@ -3,10 +3,14 @@ site-wide ``admin`` role (``/v1/assignments``), as ODK Central has them.
 
 Anyone logged in may look a user up by exact email (that is how a manager finds the
 person to give a role to); only administrators list every user or create users. A
-password change needs the old password, even for an administrator, as in Central.
+password change needs the old password, even for an administrator, as in Central; an
+administrator may instead set a new password for someone who forgot theirs (the
+console's reset, since Jaring sends no email).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from server import problems
 from server.data.credentials import hash_password, verify_password
@@ -185,6 +189,61 @@ def unassign_project_role(
             f"actor:{actor_id}",
             {"roleId": found.id, "revokedActeeId": f"project:{project_id}"},
         )
+
+
+@dataclass(frozen=True)
+class Member:
+    """A web user with roles on a project, as the console lists them."""
+
+    actor_id: int
+    display_name: str
+    email: str
+    roles: tuple[str, ...]
+
+
+def project_members(services: Services, actor: Actor, *, project_id: int) -> list[Member]:
+    """Everyone holding a role on the project, with their roles (``assignment.list``)."""
+    get_project(services, actor, project_id)
+    actor.require(ASSIGNMENT_LIST, project_id=project_id)
+    with services.db.read() as session:
+        rows = store.users_assigned_on(session, scope=f"project:{project_id}")
+    members: dict[int, Member] = {}
+    for row, user, role in rows:
+        assert row.id is not None
+        known = members.get(row.id)
+        roles = (*known.roles, role) if known else (role,)
+        members[row.id] = Member(row.id, row.display_name, user.email, roles)
+    return list(members.values())
+
+
+def add_project_member(
+    services: Services, actor: Actor, *, project_id: int, email: str, role: str
+) -> int:
+    """Give the web user with this email a role on the project; their actor id."""
+    get_project(services, actor, project_id)
+    actor.require(ASSIGNMENT_CREATE, project_id=project_id)
+    with services.db.read() as session:
+        found = store.user_by_email(session, email=email.strip())
+    if found is None or found[0].id is None:
+        raise problems.not_found()
+    assign_project_role(services, actor, project_id=project_id, role=role, actor_id=found[0].id)
+    return found[0].id
+
+
+def reset_password(services: Services, actor: Actor, *, actor_id: int, new: str) -> None:
+    """An administrator sets a new password for a web user (who forgot theirs); every
+    session of that user ends."""
+    actor.require_admin()
+    accounts.check_password_rules(new)
+    password_hash = hash_password(new)
+    with services.db.write() as session:
+        user = session.get(User, actor_id)
+        if user is None or store.user_by_actor_id(session, actor_id=actor_id) is None:
+            raise problems.not_found()
+        user.password_hash = password_hash
+        session.add(user)
+        store.delete_sessions_of(session, actor_id=actor_id)
+        audits.record(session, actor, "user.update", f"actor:{actor_id}", {"password": "reset"})
 
 
 def site_assignments(

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import zipfile
 from dataclasses import dataclass, field
+from typing import Any
 
 from pyxform.builder import create_survey_element_from_dict
 from pyxform.errors import PyXFormError
@@ -107,3 +109,77 @@ def check_xlsx_container(content: bytes) -> None:
             "The workbook could not be read: it would unpack to more than"
             f" {MAX_XLSX_UNCOMPRESSED_BYTES} bytes."
         )
+
+
+_ROW = re.compile(r"\[row\s*:\s*(\d+)\]")
+_SHEET = re.compile(r"[Oo]n the '([^']+)' sheet")
+_COLUMN = re.compile(r"the '([^']+)' value")
+_QUOTED = re.compile(r"'([^']{1,200})'")
+SHEETS = ("survey", "choices", "settings", "entities")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Where in the workbook an error or warning points, as far as it can be told."""
+
+    message: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "message": self.message,
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+        }
+
+
+def locate(message: str, workbook: bytes | None = None) -> Finding:
+    """The sheet, row and column a pyxform message names; when it names only a value
+    (``Unknown question type 'txet'``), the first cell of the workbook that holds it."""
+    row_match, sheet_match = _ROW.search(message), _SHEET.search(message)
+    column_match = _COLUMN.search(message)
+    text = _ROW.sub("", message).strip()
+    sheet = sheet_match.group(1) if sheet_match else None
+    row = int(row_match.group(1)) if row_match else None
+    column = column_match.group(1) if column_match else None
+    if row is None and workbook is not None:
+        for value in _QUOTED.findall(message):
+            found = _find_cell(workbook, value)
+            if found is not None:
+                sheet, row, column = found
+                break
+    if row is not None and sheet is None:
+        sheet = "survey"
+    return Finding(message=text, sheet=sheet, row=row, column=column)
+
+
+def _find_cell(workbook: bytes, value: str) -> tuple[str, int, str | None] | None:
+    """(sheet, row, column header) of the first cell whose text contains ``value``."""
+    try:
+        check_xlsx_container(workbook)
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(workbook), read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - only a hint; the error itself stands without it
+        return None
+    try:
+        for name in book.sheetnames:
+            if name.strip().lower() not in SHEETS:
+                continue
+            header: list[Any] = []
+            for number, cells in enumerate(book[name].iter_rows(values_only=True), start=1):
+                if number == 1:
+                    header = list(cells)
+                    continue
+                if number > 20_000:
+                    break
+                for index, cell in enumerate(cells):
+                    if isinstance(cell, str) and value in cell.split():
+                        column = header[index] if index < len(header) else None
+                        return name, number, str(column) if column is not None else None
+    finally:
+        book.close()
+    return None

@@ -13,6 +13,7 @@ from fastapi.responses import Response
 
 from server.data.xform import FieldInfo
 from server.domain import forms
+from server.external.xlsform import XLSX_CONTENT_TYPE
 from server.formats.central_json import form_attachment_json, form_extended_json, form_json
 from server.http.auth import ActorDep, ServicesDep, phone_caller
 from server.http.files import blob_download
@@ -71,6 +72,35 @@ async def form_xml(request: Request, project_id: int, xml_form_id: str) -> Respo
         xml_form_id=xml_form_id,
     )
     return Response(xml, media_type=XML_MEDIA_TYPE)
+
+
+@router.get("/projects/{project_id}/forms/{xml_form_id}.xlsx")
+def form_xlsx(
+    services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str
+) -> Response:
+    """The XLSForm the published version was made from, byte for byte."""
+    sha = forms.xlsform_of(services, actor, project_id=project_id, xml_form_id=xml_form_id)
+    return blob_download(services, sha, XLSX_CONTENT_TYPE, f"{xml_form_id}.xlsx")
+
+
+@router.get("/projects/{project_id}/forms/{xml_form_id}/draft.xlsx")
+def draft_xlsx(
+    services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str
+) -> Response:
+    sha = forms.xlsform_of(
+        services, actor, project_id=project_id, xml_form_id=xml_form_id, draft=True
+    )
+    return blob_download(services, sha, XLSX_CONTENT_TYPE, f"{xml_form_id}.xlsx")
+
+
+@router.get("/projects/{project_id}/forms/{xml_form_id}/versions/{version}.xlsx")
+def version_xlsx(
+    services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str, version: str
+) -> Response:
+    sha = forms.xlsform_of(
+        services, actor, project_id=project_id, xml_form_id=xml_form_id, version=version
+    )
+    return blob_download(services, sha, XLSX_CONTENT_TYPE, f"{xml_form_id}.xlsx")
 
 
 @router.get("/projects/{project_id}/forms/{xml_form_id}/draft.xml")

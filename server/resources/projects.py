@@ -64,3 +64,21 @@ def get_project(
         "verbs": sorted(actor.verbs(project_id=project_id)),
         **project_extended_json(project, projects.project_stats(services, project_id=project_id)),
     }
+
+
+@router.patch("/projects/{project_id}")
+def update_project(
+    services: ServicesDep, actor: ActorDep, project_id: int, body: dict[str, Any] = Body(...)
+) -> dict[str, Any]:
+    """Central's project update: any of ``name``, ``description`` and ``archived``."""
+    name, description, archived = body.get("name"), body.get("description"), body.get("archived")
+    if name is not None and not isinstance(name, str):
+        raise problems.unexpected_value("name", name, "expected text.")
+    if description is not None and not isinstance(description, str):
+        raise problems.unexpected_value("description", description, "expected text.")
+    if archived is not None and not isinstance(archived, bool):
+        raise problems.unexpected_value("archived", archived, "expected true or false.")
+    project = projects.update_project(
+        services, actor, project_id, name=name, description=description, archived=archived
+    )
+    return project_json(project)

@@ -84,6 +84,10 @@ def delete_session(session: Session, *, token_hash: str) -> None:
     session.exec(delete(AuthSession).where(col(AuthSession.token_hash) == token_hash))
 
 
+def delete_sessions_of(session: Session, *, actor_id: int) -> None:
+    session.exec(delete(AuthSession).where(col(AuthSession.actor_id) == actor_id))
+
+
 def delete_expired_sessions(session: Session, *, now: datetime) -> None:
     session.exec(delete(AuthSession).where(col(AuthSession.expires_at) < now))
 
@@ -184,6 +188,18 @@ def delete_assignment(session: Session, *, actor_id: int, role: str, scope: str)
 
 def delete_assignments_of(session: Session, *, actor_id: int) -> None:
     session.exec(delete(Assignment).where(col(Assignment.actor_id) == actor_id))
+
+
+def users_assigned_on(session: Session, *, scope: str) -> list[tuple[Actor, User, str]]:
+    """(actor, user, role) of every web user holding a role on ``scope``, by name."""
+    rows = session.exec(
+        select(Actor, User, Assignment.role)
+        .join(User, col(User.actor_id) == col(Actor.id))
+        .join(Assignment, col(Assignment.actor_id) == col(Actor.id))
+        .where(col(Assignment.scope) == scope, col(Actor.deleted_at).is_(None))
+        .order_by(col(Actor.display_name), col(Actor.id), col(Assignment.role))
+    ).all()
+    return [(a, u, r) for a, u, r in rows]
 
 
 def assignments_on(session: Session, *, scope: str, role: str | None = None) -> list[Assignment]:

@@ -32,6 +32,8 @@ from server.store.tables import (
 
 PAGE_SIZE = 500
 MILLI = timedelta(milliseconds=1)
+Condition = ColumnElement[bool]
+"""Which submissions a read takes: built here (`filter_clause`, `browse_clause`)."""
 
 
 @dataclass(frozen=True)
@@ -195,6 +197,95 @@ def export_page(
     if offset:
         ids = ids.offset(offset)
     return _details(session, ids.subquery("page"))
+
+
+def browse_clause(
+    *,
+    review_states: tuple[str | None, ...] = (),
+    since: datetime | None = None,
+    until: datetime | None = None,
+    submitter_id: int | None = None,
+    instance_id_prefix: str | None = None,
+    field_values: tuple[tuple[str, str], ...] = (),
+) -> ColumnElement[bool]:
+    """The console's filters on a form's live submissions: review states (None for
+    those not reviewed yet), submission time (``since`` included, ``until`` not), the
+    submitter, the start of the instanceID, and equality of root-level field values."""
+    clauses: list[ColumnElement[bool]] = [col(Submission.deleted_at).is_(None)]
+    if review_states:
+        named = [state for state in review_states if state]
+        chosen = col(Submission.review_state).in_(named)
+        if None in review_states:
+            chosen = or_(chosen, col(Submission.review_state).is_(None))
+        clauses.append(chosen)
+    if since is not None:
+        clauses.append(col(Submission.created_at) >= since)
+    if until is not None:
+        clauses.append(col(Submission.created_at) < until)
+    if submitter_id is not None:
+        clauses.append(col(Submission.submitter_id) == submitter_id)
+    if instance_id_prefix:
+        clauses.append(col(Submission.instance_id).startswith(instance_id_prefix, autoescape=True))
+    for path, value in field_values:
+        current = aliased(SubmissionDef)
+        clauses.append(
+            select(current.id)
+            .where(
+                current.submission_id == Submission.id,
+                current.current,
+                current.fields[path].as_string() == value,
+            )
+            .exists()
+        )
+    return and_(*clauses)
+
+
+def browse_page(
+    session: Session,
+    *,
+    form_id: int,
+    condition: ColumnElement[bool],
+    after: Cursor | None = None,
+    before: Cursor | None = None,
+    limit: int,
+) -> list[ExportRow]:
+    """One page of rows, newest first: those older than ``after``, or (for the page
+    before) the ``limit`` rows just newer than ``before``. Keyset paging: page 1,000
+    costs what page 1 costs."""
+    if before is None:
+        return export_page(session, form_id=form_id, condition=condition, after=after, limit=limit)
+    ids = (
+        select(col(Submission.id))
+        .where(
+            col(Submission.form_id) == form_id,
+            condition,
+            or_(
+                col(Submission.created_at) > before.created_at,
+                and_(
+                    col(Submission.created_at) == before.created_at, col(Submission.id) > before.id
+                ),
+            ),
+        )
+        .order_by(col(Submission.created_at), col(Submission.id))
+        .limit(limit)
+    )
+    return _details(session, ids.subquery("page"))
+
+
+def submitters(session: Session, *, form_id: int) -> list[tuple[int, str]]:
+    """(actor id, name) of everyone who sent the form a live submission, by name."""
+    rows = session.exec(
+        select(Actor.id, Actor.display_name)
+        .where(
+            col(Actor.id).in_(
+                select(Submission.submitter_id).where(
+                    col(Submission.form_id) == form_id, col(Submission.deleted_at).is_(None)
+                )
+            )
+        )
+        .order_by(col(Actor.display_name), col(Actor.id))
+    ).all()
+    return [(int(i), str(n)) for i, n in rows if i is not None]
 
 
 def _ids(

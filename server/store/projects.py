@@ -65,9 +65,18 @@ def project_stats(session: Session, *, project_id: int) -> dict[str, Any]:
         .join(Actor, col(Actor.id) == col(FieldKey.actor_id))
         .where(col(FieldKey.project_id) == project_id, col(Actor.deleted_at).is_(None))
     ).one()
-    last = session.exec(
-        select(func.max(Submission.created_at))
+    submissions, last = session.exec(
+        select(func.count(), func.max(Submission.created_at))
         .join(Form, col(Form.id) == col(Submission.form_id))
-        .where(col(Form.project_id) == project_id, col(Submission.deleted_at).is_(None))
+        .where(
+            col(Form.project_id) == project_id,
+            col(Form.deleted_at).is_(None),
+            col(Submission.deleted_at).is_(None),
+        )
     ).one()
-    return {"forms": int(forms), "appUsers": int(app_users), "lastSubmission": last}
+    return {
+        "forms": int(forms),
+        "appUsers": int(app_users),
+        "submissions": int(submissions or 0),
+        "lastSubmission": last,
+    }

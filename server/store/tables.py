@@ -30,6 +30,8 @@ class User(SQLModel, table=True):
     actor_id: int = Field(primary_key=True, foreign_key="actors.id")
     email: str = Field(max_length=320, unique=True)
     password_hash: str | None = Field(default=None, max_length=300)
+    # The console's language for this user ("id" or "en"); unset means the default.
+    language: str | None = Field(default=None, max_length=10)
 
 
 class AuthSession(SQLModel, table=True):

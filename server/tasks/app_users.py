@@ -12,6 +12,7 @@ from server.domain import Services
 from server.domain.access import SYSTEM
 from server.domain.assignments import assign_form
 from server.domain.projects import create_app_user, get_project
+from server.formats.qr import collect_qr
 from server.http.urls import collect_server_url
 
 
@@ -64,14 +65,13 @@ def app_user_access(
             actor_id=actor_id,
         )
     server_url = collect_server_url(origin, token, project_id)
-    payload = encode_settings(collect_settings(server_url, project.name))
     return ProvisionedAppUser(
         actor_id=actor_id,
         display_name=display_name,
         token=token,
         server_url=server_url,
-        payload=payload,
-        qr=segno.make(payload, micro=False, error="l"),
+        payload=encode_settings(collect_settings(server_url, project.name)),
+        qr=collect_qr(server_url, project.name),
     )
 
 

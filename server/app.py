@@ -5,7 +5,8 @@ imports and calls: it reads the settings the command line handed on in the envir
 
 Every router is mounted twice: under ``/v1`` for web users and under
 ``/v1/key/{key}`` for app users, whose token is part of the server URL ODK Collect is
-configured with (as in ODK Central).
+configured with (as in ODK Central). The web console (`server.console`) has the rest of
+the address space, from ``/``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from server.console import install_console
 from server.domain import Services
 from server.http.errors import install_error_handlers
 from server.http.middleware import BodySizeLimit, OpenRosaHeaders, RequestContext
@@ -60,6 +62,10 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         summary="OpenRosa for ODK Collect and the ODK Central API, on SQLite or PostgreSQL.",
         version="0.1.0",
         lifespan=lifespan,
+        # The console serves Swagger UI from this server's own files (no CDN); ReDoc
+        # would load from one, so there is none.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.services = services
     install_error_handlers(app)
@@ -83,6 +89,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         app.include_router(router, prefix="/v1")
     app.include_router(draft_testing.router, prefix="/v1/test/{draft_token}")
     app.include_router(health.router)
+    install_console(app, settings)
     limit = max(settings.max_submission_bytes, settings.max_form_bytes) + BODY_SLACK_BYTES
     app.add_middleware(BodySizeLimit, limit=limit)
     app.add_middleware(OpenRosaHeaders)

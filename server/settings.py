@@ -54,7 +54,15 @@ class Settings(BaseSettings):
         description="Most parts (files and fields) accepted in one multipart submission.",
     )
     session_hours: int = Field(
-        default=24, description="How long a web user's session token from /v1/sessions lasts."
+        default=24,
+        description="How long a web user's session (API token or console sign-in) lasts.",
+    )
+    timezone: str = Field(
+        default="Asia/Jakarta",
+        description=(
+            "Time zone the console shows dates in (an IANA name: Asia/Jakarta for WIB,"
+            " Asia/Makassar for WITA, Asia/Jayapura for WIT)."
+        ),
     )
 
     def resolved_database_url(self) -> str:

@@ -3,7 +3,11 @@
 ``/v1/key/{key}/…`` is an app user (ODK Collect); otherwise ``Authorization: Bearer``
 is a session from ``POST /v1/sessions`` (pyODK) and ``Authorization: Basic`` a web user's
 email and password (ruODK, Excel and Power BI, Collect configured with a web user).
-No credentials at all is an anonymous caller, refused by whatever needs rights.
+Without an ``Authorization`` header, a ``GET`` or ``HEAD`` may carry the console's session
+cookie, as in ODK Central: so the console's links to downloads and photos work, while a
+request that changes anything must come with a header (no cross-site request forgery
+through the API). No credentials at all is an anonymous caller, refused by whatever
+needs rights.
 """
 
 from __future__ import annotations
@@ -20,6 +24,9 @@ from server.domain.access import Actor
 from server.domain.accounts import Credentials, resolve_caller
 
 MAX_CREDENTIAL_LENGTH = 1024
+SESSION_COOKIE = "jaring_session"
+"""The console's session cookie: the token of a session, as ``POST /v1/sessions`` gives."""
+SAFE_METHODS = ("GET", "HEAD")
 
 
 def services_of(request: Request) -> Services:
@@ -36,6 +43,9 @@ def credentials_of(request: Request) -> Credentials:
         return Credentials(app_user_token=key)
     header = request.headers.get("authorization")
     if not header:
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie and request.method in SAFE_METHODS and len(cookie) <= MAX_CREDENTIAL_LENGTH:
+            return Credentials(bearer_token=cookie)
         return Credentials()
     if len(header) > MAX_CREDENTIAL_LENGTH:
         raise problems.authentication_failed()

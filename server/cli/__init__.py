@@ -134,17 +134,65 @@ def setup(
     qr: Annotated[
         Path | None, typer.Option(help="Also save the QR code to this .png/.svg.")
     ] = None,
+    admin_email: Annotated[
+        str,
+        typer.Option(
+            envvar="JARING_ADMIN_EMAIL",
+            help="Email of the first administrator, made when there is none.",
+        ),
+    ] = "admin@jaring.local",
 ) -> None:
-    """Prepare a first project: publish the instruments and show an app user's QR code."""
-    from server.tasks.first_run import prepare
+    """Prepare a first run: an administrator for the console, a project with the
+    instruments published, and an app user's QR code for ODK Collect."""
+    from server.tasks.first_run import ensure_administrator, prepare
 
     services = open_services(data_dir)
     server_origin = _phone_origin(origin or services.settings.public_url, port)
+    first_admin = None
+    if not accounts.has_administrator(services):
+        email, password = _first_admin_credentials(admin_email)
+        first_admin = _run(lambda: ensure_administrator(services, email=email, password=password))
     result = _run(lambda: prepare(services, instruments_dir=instruments, origin=server_origin))
     typer.echo(f"Project {result.project.id}: {result.project.name}")
     for outcome in result.published:
         typer.echo(f"  form {outcome.form_id} version {outcome.version}: {outcome.action}")
     _show_app_user(result.app_user, qr)
+    typer.echo("")
+    typer.echo(f"Console for coordinators, in a browser: {server_origin}/")
+    typer.echo(f"  (on this computer: http://127.0.0.1:{port}/)")
+    if first_admin is not None:
+        typer.echo(f"First administrator: {first_admin.email}")
+        if first_admin.generated_password is not None:
+            typer.echo(f"  password: {first_admin.generated_password}")
+            typer.echo(
+                "  This password is shown only now: write it down, then change it under"
+                " My account. Lost it? Run: jaring users password " + first_admin.email
+            )
+
+
+def _first_admin_credentials(default_email: str) -> tuple[str, str | None]:
+    """The first administrator's email and password: asked for in a terminal, else the
+    default email, JARING_ADMIN_PASSWORD or, without it, a generated password."""
+    password = os.environ.get("JARING_ADMIN_PASSWORD") or None
+    if password is not None or not sys.stdin.isatty():
+        return default_email, password
+    typer.echo("No administrator yet: make one to sign in to the console.")
+    email = typer.prompt("Email", default=default_email).strip()
+    typer.echo(
+        f"Password (at least {accounts.MIN_PASSWORD_LENGTH} characters;"
+        " leave it empty to get a random one):"
+    )
+    while True:
+        first = getpass.getpass("Password: ")
+        if not first:
+            return email, None
+        if len(first) < accounts.MIN_PASSWORD_LENGTH:
+            typer.echo(f"Too short: at least {accounts.MIN_PASSWORD_LENGTH} characters.")
+            continue
+        if getpass.getpass("Password again: ") != first:
+            typer.echo("The two passwords differ; try again.")
+            continue
+        return email, first
 
 
 @users_app.command("create")
@@ -163,6 +211,21 @@ def users_create(
         lambda: accounts.create_user(services, email=email, password=password, admin=admin)
     )
     typer.echo(f"Created user {user.email} (id {actor.id}){' as administrator' if admin else ''}.")
+
+
+@users_app.command("password")
+def users_password(
+    email: str,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+    data_dir: DataDirOption = DEFAULT_DATA_DIR,
+) -> None:
+    """Set a new password for a web user (prompts for it), for one who lost theirs."""
+    password = _read_password(password_stdin)
+    services = open_services(data_dir)
+    _run(lambda: accounts.set_password(services, email=email, password=password))
+    typer.echo(f"The password of {email} was changed.")
 
 
 @users_app.command("promote")

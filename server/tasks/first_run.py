@@ -1,4 +1,5 @@
-"""What a first start needs: a project, the instruments published, an app user to scan.
+"""What a first start needs: an administrator to sign in to the console with, a project,
+the instruments published, and an app user to scan.
 
 Run by `jaring setup` (and so by ``scripts/serve``) before the server starts; running it
 again changes nothing that is already in place.
@@ -6,10 +7,11 @@ again changes nothing that is already in place.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from server.domain import Services
+from server.domain import Services, accounts
 from server.domain.access import SYSTEM
 from server.domain.projects import create_project, list_app_users
 from server.store import projects as project_store
@@ -19,6 +21,35 @@ from server.tasks.instrument_publishing import PublishOutcome, publish_instrumen
 
 FIRST_PROJECT_NAME = "Pemetaan ESS perempuan (SSE mapping)"
 FIRST_APP_USER_NAME = "Enumerator 1"
+FIRST_ADMIN_EMAIL = "admin@jaring.local"
+# Letters and digits that cannot be mistaken for one another when read off a screen.
+_READABLE = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+@dataclass(frozen=True)
+class FirstAdmin:
+    """The administrator a first run made: the password only when it was generated."""
+
+    email: str
+    generated_password: str | None
+
+
+def readable_password(length: int = 16) -> str:
+    return "".join(secrets.choice(_READABLE) for _ in range(length))
+
+
+def ensure_administrator(
+    services: Services, *, email: str, password: str | None
+) -> FirstAdmin | None:
+    """Make a first site administrator unless there is one; None when there was one.
+    Without a password, one is generated (and returned, to be shown once)."""
+    if accounts.has_administrator(services):
+        return None
+    generated = readable_password() if password is None else None
+    accounts.create_user(
+        services, email=email, password=password or generated, admin=True, display_name=None
+    )
+    return FirstAdmin(email=email, generated_password=generated)
 
 
 @dataclass

@@ -122,3 +122,51 @@ def test_setup_publishes_instruments_once(run, services: Services, tmp_path: Pat
     assert view.definition is not None and view.definition.version == "2026112702"
     # One app user throughout, with the same token shown every time.
     assert len(list_app_users(services, SYSTEM, project_id=1)) == 1
+
+
+def test_setup_makes_a_first_administrator_once(run, services: Services, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "instruments"
+    folder.mkdir()
+    first = run("setup", "--instruments", str(folder), "--origin", "http://10.0.0.5:8080")
+    assert first.exit_code == 0, first.output
+    assert "Console for coordinators, in a browser: http://10.0.0.5:8080/" in first.output
+    assert "First administrator: admin@jaring.local" in first.output
+    [password] = [
+        line.split(":", 1)[1].strip()
+        for line in first.output.splitlines()
+        if line.strip().startswith("password:")
+    ]
+    assert len(password) == 16
+    new, _actor = log_in(services, email="admin@jaring.local", password=password)
+    assert new.token
+    # A second run keeps the administrator and shows no password.
+    again = run("setup", "--instruments", str(folder), "--origin", "http://10.0.0.5:8080")
+    assert "First administrator" not in again.output and "password:" not in again.output
+    assert "Console for coordinators" in again.output
+
+
+def test_setup_takes_the_first_administrators_password_from_the_environment(
+    run,
+    services: Services,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    monkeypatch.setenv("JARING_ADMIN_EMAIL", "koordinator@aceh.example.org")
+    monkeypatch.setenv("JARING_ADMIN_PASSWORD", "sandi-pilihan-sendiri")
+    result = run("setup", "--instruments", str(tmp_path), "--origin", "http://10.0.0.5:8080")
+    assert "First administrator: koordinator@aceh.example.org" in result.output
+    assert "password:" not in result.output
+    log_in(services, email="koordinator@aceh.example.org", password="sandi-pilihan-sendiri")
+
+
+def test_users_password_sets_a_new_one(run, services: Services) -> None:  # type: ignore[no-untyped-def]
+    run("users", "create", "ani@example.org", "--password-stdin", stdin="sandi-lama-panjang\n")
+    changed = run(
+        "users", "password", "ani@example.org", "--password-stdin", stdin="sandi-baru-2026\n"
+    )
+    assert changed.exit_code == 0 and "was changed" in changed.output
+    log_in(services, email="ani@example.org", password="sandi-baru-2026")
+    missing = run(
+        "users", "password", "siapa@example.org", "--password-stdin", stdin="x" * 12 + "\n"
+    )
+    assert missing.exit_code == 1

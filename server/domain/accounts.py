@@ -85,6 +85,15 @@ def create_user(
     return actor, user
 
 
+def has_administrator(services: Services) -> bool:
+    """Whether any web user is a site administrator (a first run makes one if not)."""
+    with services.db.read() as session:
+        return any(
+            store.user_by_actor_id(session, actor_id=a.actor_id) is not None
+            for a in store.assignments_on(session, scope="*", role="admin")
+        )
+
+
 def set_password(services: Services, *, email: str, password: str) -> None:
     check_password_rules(password)
     password_hash = hash_password(password)
@@ -94,6 +103,7 @@ def set_password(services: Services, *, email: str, password: str) -> None:
             raise problems.not_found()
         found[1].password_hash = password_hash
         session.add(found[1])
+        store.delete_sessions_of(session, actor_id=found[1].actor_id)
 
 
 def promote_to_admin(services: Services, *, email: str) -> bool:

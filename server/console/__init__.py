@@ -21,12 +21,32 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from server import problems
 from server.console.errors import error_page
-from server.console.pages import app_users, auth, forms, projects
+from server.console.pages import (
+    admin,
+    app_users,
+    auth,
+    downloads,
+    forms,
+    maps,
+    projects,
+    submissions,
+    summary,
+)
 from server.console.rendering import STATIC_DIR, Templates, static
 from server.console.web import ConsoleHeaders, VersionedStaticFiles, is_console_path
 from server.settings import Settings
 
-PAGE_ROUTERS = (auth.router, projects.router, forms.router, app_users.router)
+PAGE_ROUTERS = (
+    auth.router,
+    projects.router,
+    forms.router,
+    app_users.router,
+    downloads.router,
+    admin.router,
+    maps.router,
+    summary.router,
+    submissions.router,
+)
 SWAGGER = "vendor/swagger-ui-dist-5.35.0"
 
 

@@ -103,6 +103,10 @@ def form_map(project_id: int, xml_form_id: str) -> str:
     return f"{form(project_id, xml_form_id)}/map"
 
 
+def form_map_geojson(project_id: int, xml_form_id: str) -> str:
+    return f"{form(project_id, xml_form_id)}/map.geojson"
+
+
 def summary(project_id: int, xml_form_id: str) -> str:
     return f"{form(project_id, xml_form_id)}/summary"
 
@@ -115,12 +119,30 @@ def thumbnail(project_id: int, xml_form_id: str, instance_id: str, name: str) ->
     return f"{submission(project_id, xml_form_id, instance_id)}/thumbnails/{_q(name)}"
 
 
+def submission_review(project_id: int, xml_form_id: str, instance_id: str) -> str:
+    return f"{submission(project_id, xml_form_id, instance_id)}/review"
+
+
+def with_pairs(path: str, pairs: list[tuple[str, str]]) -> str:
+    """``path`` with a query of repeated names (``?state=a&state=b``), empty values left out."""
+    kept = [(name, value) for name, value in pairs if value]
+    return f"{path}?{urlencode(kept)}" if kept else path
+
+
 def admin_users() -> str:
     return "/admin/users"
 
 
 def admin_user(actor_id: int) -> str:
     return f"/admin/users/{actor_id}"
+
+
+def admin_user_password(actor_id: int) -> str:
+    return f"/admin/users/{actor_id}/password"
+
+
+def admin_user_administrator(actor_id: int) -> str:
+    return f"/admin/users/{actor_id}/administrator"
 
 
 def admin_audits() -> str:

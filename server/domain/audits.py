@@ -92,3 +92,54 @@ def audits_of(services: Services, *, actee: str) -> list[AuditView]:
     """Every entry about one thing (a submission), newest first; rights checked by caller."""
     with services.db.read() as session:
         return [AuditView(a, b) for a, b in store.list_audits(session, actee=actee)]
+
+
+@dataclass
+class AuditPage:
+    """A page of the log for the console: its entries, whether older ones follow, and
+    what the entries point at (by ``kind:id``: their actees, and the projects and forms
+    their details name), so that each can be told as a sentence."""
+
+    entries: list[AuditView]
+    more: bool
+    subjects: dict[str, dict[str, Any]]
+
+
+def audit_page(
+    services: Services,
+    actor: Actor,
+    *,
+    action: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> AuditPage:
+    """`list_audits` (administrators only), a page at a time, with what it points at."""
+    found = list_audits(
+        services, actor, action=action, start=start, end=end, limit=limit + 1, offset=offset
+    )
+    entries = found[:limit]
+    ids: dict[str, set[int]] = {kind: set() for kind in ("actor", "project", "form", "submission")}
+    for view in entries:
+        details = view.audit.details or {}
+        references = [
+            view.audit.actee,
+            details.get("grantedActeeId"),
+            details.get("revokedActeeId"),
+            f"form:{details['formId']}" if "formId" in details else None,
+            f"project:{details['projectId']}" if "projectId" in details else None,
+        ]
+        for reference in references:
+            kind, _, number = str(reference or "").partition(":")
+            if kind in ids and number.isdigit():
+                ids[kind].add(int(number))
+    with services.db.read() as session:
+        subjects = store.names_of(
+            session,
+            actor_ids=ids["actor"],
+            project_ids=ids["project"],
+            form_ids=ids["form"],
+            submission_ids=ids["submission"],
+        )
+    return AuditPage(entries=entries, more=len(found) > limit, subjects=subjects)

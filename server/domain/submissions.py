@@ -23,6 +23,7 @@ from functools import cached_property
 from typing import Any, BinaryIO
 
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from server import problems
 from server.data.submission import (
@@ -628,27 +629,73 @@ def set_review_state(
     review_state: object,
 ) -> Submission:
     form = authorised_form(services, actor, project_id, xml_form_id, SUBMISSION_UPDATE)
-    if review_state not in REVIEW_STATES:
-        raise problems.unexpected_value(
-            "reviewState", review_state, f"expected one of {', '.join(REVIEW_STATES)}."
-        )
+    state = _review_state(review_state)
     with services.db.write() as session:
-        submission = store.submission_by_instance_id(
-            session, form_id=form.id or 0, instance_id=instance_id
-        )
-        if submission is None:
-            raise problems.not_found()
-        submission.review_state = str(review_state)
-        submission.updated_at = utcnow()
-        session.add(submission)
-        audits.record(
-            session,
-            actor,
-            "submission.update",
-            f"submission:{submission.id}",
-            {"reviewState": submission.review_state, "instanceId": instance_id},
-        )
+        submission = _live_submission(session, form.id or 0, instance_id)
+        _set_state(session, actor, submission, state, instance_id)
         return submission
+
+
+def review(
+    services: Services,
+    actor: Actor,
+    *,
+    project_id: int,
+    xml_form_id: str,
+    instance_id: str,
+    review_state: object,
+    comment: str | None = None,
+) -> Submission:
+    """A coordinator's review: the new review state and, when one is written, a comment
+    saying why, in one transaction (audited as `set_review_state` and `add_comment`)."""
+    form = authorised_form(services, actor, project_id, xml_form_id, SUBMISSION_UPDATE)
+    state = _review_state(review_state)
+    body = comment.strip() if comment else ""
+    with services.db.write() as session:
+        submission = _live_submission(session, form.id or 0, instance_id)
+        _set_state(session, actor, submission, state, instance_id)
+        if body:
+            _comment(session, actor, submission, body)
+        return submission
+
+
+def _review_state(value: object) -> str:
+    if value not in REVIEW_STATES:
+        raise problems.unexpected_value(
+            "reviewState", value, f"expected one of {', '.join(REVIEW_STATES)}."
+        )
+    return str(value)
+
+
+def _live_submission(session: Session, form_id: int, instance_id: str) -> Submission:
+    submission = store.submission_by_instance_id(session, form_id=form_id, instance_id=instance_id)
+    if submission is None:
+        raise problems.not_found()
+    return submission
+
+
+def _set_state(
+    session: Session, actor: Actor, submission: Submission, state: str, instance_id: str
+) -> None:
+    submission.review_state = state
+    submission.updated_at = utcnow()
+    session.add(submission)
+    audits.record(
+        session,
+        actor,
+        "submission.update",
+        f"submission:{submission.id}",
+        {"reviewState": state, "instanceId": instance_id},
+    )
+
+
+def _comment(session: Session, actor: Actor, submission: Submission, body: str) -> Comment:
+    assert actor.id is not None and submission.id is not None
+    comment = audit_store.insert_comment(
+        session, submission_id=submission.id, actor_id=actor.id, body=body, now=utcnow()
+    )
+    audits.record(session, actor, "comment.create", f"submission:{submission.id}")
+    return comment
 
 
 def list_comments(
@@ -676,13 +723,8 @@ def add_comment(
     )
     if not isinstance(body, str) or not body.strip():
         raise problems.missing_parameter("body")
-    assert actor.id is not None and view.submission.id is not None
     with services.db.write() as session:
-        comment = audit_store.insert_comment(
-            session, submission_id=view.submission.id, actor_id=actor.id, body=body, now=utcnow()
-        )
-        audits.record(session, actor, "comment.create", f"submission:{view.submission.id}")
-        return comment
+        return _comment(session, actor, view.submission, body)
 
 
 def edit(

@@ -5,12 +5,16 @@ Anyone logged in may look a user up by exact email (that is how a manager finds 
 person to give a role to); only administrators list every user or create users. A
 password change needs the old password, even for an administrator, as in Central; an
 administrator may instead set a new password for someone who forgot theirs (the
-console's reset, since Jaring sends no email).
+console's reset, since Jaring sends no email). The site always keeps at least one
+administrator: the last one's role cannot be taken away (409.51).
 """
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
+
+from sqlmodel import Session
 
 from server import problems
 from server.data.credentials import hash_password, verify_password
@@ -28,10 +32,15 @@ from server.domain.access import (
 )
 from server.domain.projects import get_project
 from server.store import accounts as store
+from server.store import projects as project_store
 from server.store.tables import Actor as ActorRow
-from server.store.tables import User
+from server.store.tables import Assignment, User
 
 PROJECT_ROLE_NAMES = ("manager", "viewer", "formfill")
+# Generated passwords: letters and digits that cannot be mistaken for one another when
+# read aloud or copied from paper (no l/1, o/0), in groups of four.
+PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
+PASSWORD_GROUPS = 4
 
 
 def create_user(
@@ -274,12 +283,141 @@ def assign_site_role(services: Services, actor: Actor, *, role: str, actor_id: i
 
 
 def unassign_site_role(services: Services, actor: Actor, *, role: str, actor_id: int) -> None:
+    """Take a site-wide role away; the last administrator keeps theirs (409.51)."""
     if ASSIGNMENT_DELETE not in actor.verbs():
         raise actor.refusal()
     found = find_role(role)
     with services.db.write() as session:
+        if found.system == "admin":
+            admins = store.site_admin_ids(session, lock=True)
+            if admins == [actor_id]:
+                raise last_administrator(actor_id)
         if not store.delete_assignment(session, actor_id=actor_id, role=found.system, scope="*"):
             raise problems.not_found()
         audits.record(
             session, actor, "user.assignment.delete", f"actor:{actor_id}", {"roleId": found.id}
         )
+
+
+def last_administrator(actor_id: int) -> problems.Problem:
+    """Jaring's own code (Central has no such rule): the site would be left with no one
+    able to manage users, which only the command line could repair."""
+    return problems.Problem(
+        "409.51",
+        "This user is the only administrator. Make someone else an administrator first.",
+        {"actorId": actor_id},
+    )
+
+
+# The administration pages --------------------------------------------------------------
+
+
+def generate_password() -> str:
+    """A random password to hand to a person: 16 letters and digits (80 bits) in groups
+    of four, e.g. ``k7qm-3xza-p9dw-vt4e``."""
+    groups = (
+        "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(4)) for _ in range(PASSWORD_GROUPS)
+    )
+    return "-".join(groups)
+
+
+def create_user_with_password(
+    services: Services,
+    actor: Actor,
+    *,
+    email: str,
+    display_name: str | None,
+    password: str | None,
+) -> tuple[ActorRow, User, str | None]:
+    """A web user who can sign in at once: with ``password``, or (None) a generated one,
+    returned so that it can be shown once; the third item is None when it was given."""
+    generated = generate_password() if password is None else None
+    row, user = create_user(
+        services,
+        actor,
+        email=email,
+        password=password if password is not None else generated,
+        display_name=display_name,
+    )
+    return row, user, generated
+
+
+def reset_or_generate_password(
+    services: Services, actor: Actor, *, actor_id: int, new: str | None
+) -> str | None:
+    """`reset_password` to ``new``, or (None) to a generated password, which is returned."""
+    generated = generate_password() if new is None else None
+    reset_password(services, actor, actor_id=actor_id, new=new if new is not None else generated)
+    return generated
+
+
+@dataclass(frozen=True)
+class ProjectRole:
+    project_id: int
+    project_name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Account:
+    """A web user with every role they hold, as the administration pages show them."""
+
+    actor: ActorRow
+    user: User
+    is_admin: bool
+    project_roles: tuple[ProjectRole, ...]
+    only_admin: bool  # the site's one administrator: their role cannot be taken away
+
+    @property
+    def id(self) -> int:
+        assert self.actor.id is not None
+        return self.actor.id
+
+
+def accounts_with_roles(services: Services, actor: Actor) -> list[Account]:
+    """Every web user with their roles, by email (administrators only)."""
+    if USER_LIST not in actor.verbs():
+        raise actor.refusal()
+    with services.db.read() as session:
+        return _accounts(session, store.list_users(session), store.assignments_of_users(session))
+
+
+def account_with_roles(services: Services, actor: Actor, *, actor_id: int) -> Account:
+    """One web user with their roles (administrators only); 404.1 if there is none."""
+    if USER_LIST not in actor.verbs():
+        raise actor.refusal()
+    with services.db.read() as session:
+        found = store.user_by_actor_id(session, actor_id=actor_id)
+        if found is None:
+            raise problems.not_found()
+        held = store.assignments_of_users(session, actor_id=actor_id)
+        admins = store.site_admin_ids(session)
+        return _accounts(session, [found], held, admin_count=len(admins))[0]
+
+
+def _accounts(
+    session: Session,
+    users: list[tuple[ActorRow, User]],
+    held: list[Assignment],
+    *,
+    admin_count: int | None = None,
+) -> list[Account]:
+    names = {p.id: p.name for p in project_store.list_projects(session)}
+    admins = {a.actor_id for a in held if a.scope == "*" and a.role == "admin"}
+    count = len(admins) if admin_count is None else admin_count
+    roles: dict[int, list[ProjectRole]] = {}
+    for assignment in held:
+        if not assignment.scope.startswith("project:"):
+            continue
+        project_id = int(assignment.scope.split(":", 1)[1])
+        if project_id in names:
+            roles.setdefault(assignment.actor_id, []).append(
+                ProjectRole(project_id, names[project_id], assignment.role)
+            )
+    found = []
+    for row, user in users:
+        assert row.id is not None
+        mine = sorted(roles.get(row.id, []), key=lambda r: (r.project_name.lower(), r.role))
+        is_admin = row.id in admins
+        found.append(Account(row, user, is_admin, tuple(mine), is_admin and count == 1))
+    return found

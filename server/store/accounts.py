@@ -209,6 +209,42 @@ def assignments_on(session: Session, *, scope: str, role: str | None = None) -> 
     return list(session.exec(query.order_by(col(Assignment.id))).all())
 
 
+def assignments_of_users(session: Session, *, actor_id: int | None = None) -> list[Assignment]:
+    """Site-wide and project roles held by live web users (one of them, or all)."""
+    query = (
+        select(Assignment)
+        .join(Actor, col(Actor.id) == col(Assignment.actor_id))
+        .where(
+            col(Actor.type) == "user",
+            col(Actor.deleted_at).is_(None),
+            col(Assignment.scope).startswith("project:") | (col(Assignment.scope) == "*"),
+        )
+    )
+    if actor_id is not None:
+        query = query.where(col(Assignment.actor_id) == actor_id)
+    return list(session.exec(query.order_by(col(Assignment.id))).all())
+
+
+def site_admin_ids(session: Session, *, lock: bool = False) -> list[int]:
+    """The live web users holding the site-wide administrator role. ``lock`` (in a write)
+    locks those assignments until the commit (PostgreSQL), so that two administrators
+    removing each other at once cannot both succeed; SQLite's writes are one at a time."""
+    query = (
+        select(Assignment.actor_id)
+        .join(Actor, col(Actor.id) == col(Assignment.actor_id))
+        .where(
+            col(Assignment.role) == "admin",
+            col(Assignment.scope) == "*",
+            col(Actor.type) == "user",
+            col(Actor.deleted_at).is_(None),
+        )
+        .order_by(col(Assignment.actor_id))
+    )
+    if lock:
+        query = query.with_for_update(of=Assignment)  # type: ignore[arg-type]
+    return [int(actor_id) for actor_id in session.exec(query).all()]
+
+
 # Every request of a phone starts here: one statement and one row, built once, without
 # the ORM; the ids of the forms an app user may fill come as one string ("3,7").
 _actors, _field_keys = Actor.__table__, FieldKey.__table__  # type: ignore[attr-defined]

@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from server.store.driver import Driver, Statement
-from server.store.tables import Actor, Audit, Comment
+from server.store.tables import Actor, Audit, Comment, Form, FormDef, Project, Submission
 
 # Run on the driver's connection (`server.store.driver`): the log is written on every
 # submission, and an ORM object plus a flush per entry cost more than the rest of the insert.
@@ -66,6 +67,57 @@ def list_audits(
     if limit is not None:
         query = query.limit(limit)
     return [(a, b) for a, b in session.exec(query).all()]
+
+
+def names_of(
+    session: Session,
+    *,
+    actor_ids: set[int],
+    project_ids: set[int],
+    form_ids: set[int],
+    submission_ids: set[int],
+) -> dict[str, dict[str, Any]]:
+    """What audit entries point at, by ``kind:id``, deleted things included: actors
+    (``name``, ``type``), projects (``name``), forms (``name``, ``xmlFormId``,
+    ``projectId``) and submissions (``instanceId``, ``formId`` and their form's)."""
+    found: dict[str, dict[str, Any]] = {}
+    if submission_ids:
+        rows = session.exec(
+            select(Submission.id, Submission.instance_id, Submission.form_id).where(
+                col(Submission.id).in_(submission_ids)
+            )
+        ).all()
+        for submission_id, instance_id, form_id in rows:
+            found[f"submission:{submission_id}"] = {"instanceId": instance_id, "formId": form_id}
+            form_ids = form_ids | {form_id}
+    if form_ids:
+        definition = col(FormDef.id) == func.coalesce(Form.current_def_id, Form.draft_def_id)
+        rows = session.exec(
+            select(Form.id, Form.xml_form_id, Form.project_id, FormDef.name)
+            .join(FormDef, definition, isouter=True)
+            .where(col(Form.id).in_(form_ids))
+        ).all()
+        for form_id, xml_form_id, project_id, name in rows:
+            found[f"form:{form_id}"] = {
+                "name": name or xml_form_id,
+                "xmlFormId": xml_form_id,
+                "projectId": project_id,
+            }
+    for key, values in found.items():
+        if key.startswith("submission:") and f"form:{values['formId']}" in found:
+            form = found[f"form:{values['formId']}"]
+            values.update(xmlFormId=form["xmlFormId"], projectId=form["projectId"])
+    if project_ids:
+        rows = session.exec(
+            select(Project.id, Project.name).where(col(Project.id).in_(project_ids))
+        ).all()
+        found.update({f"project:{project_id}": {"name": name} for project_id, name in rows})
+    if actor_ids:
+        rows = session.exec(
+            select(Actor.id, Actor.display_name, Actor.type).where(col(Actor.id).in_(actor_ids))
+        ).all()
+        found.update({f"actor:{a}": {"name": name, "type": kind} for a, name, kind in rows})
+    return found
 
 
 def insert_comment(

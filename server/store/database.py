@@ -38,7 +38,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import event, exc
+from sqlalchemy import event, exc, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
@@ -299,6 +299,13 @@ class Database:
     def _unlock_other_processes(self) -> None:
         if self._process_lock_fd is not None:
             fcntl.flock(self._process_lock_fd, fcntl.LOCK_UN)
+
+    def ping(self) -> str:
+        """The database's version, as the database itself reports it; raises whatever
+        the driver raises when it does not answer."""
+        query = "SELECT sqlite_version()" if self.is_sqlite else "SHOW server_version"
+        with self.read() as session:
+            return str(session.execute(text(query)).scalar_one())
 
     def dispose(self) -> None:
         self.engine.dispose()

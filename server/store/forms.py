@@ -170,6 +170,12 @@ def blob_by_sha(session: Session, *, sha256: str) -> Blob | None:
     return session.get(Blob, sha256)
 
 
+def blob_totals(session: Session) -> tuple[int, int]:
+    """How many files the blob store has recorded, and their total size in bytes."""
+    count, total = session.exec(select(func.count(), func.coalesce(func.sum(Blob.size), 0))).one()
+    return int(count), int(total)
+
+
 def count_forms(session: Session, *, project_id: int) -> int:
     return int(
         session.exec(

@@ -167,6 +167,27 @@ def attachment_with_blob(
     return (row[0], row[1]) if row else None
 
 
+def current_attachments(
+    session: Session, *, submission_ids: list[int]
+) -> dict[int, list[SubmissionAttachment]]:
+    """The attachments of each submission's current version (one read for a page of them)."""
+    found: dict[int, list[SubmissionAttachment]] = {sid: [] for sid in submission_ids}
+    if not submission_ids:
+        return found
+    rows = session.exec(
+        select(SubmissionDef.submission_id, SubmissionAttachment)
+        .join(
+            SubmissionAttachment,
+            col(SubmissionAttachment.submission_def_id) == col(SubmissionDef.id),
+        )
+        .where(col(SubmissionDef.submission_id).in_(submission_ids), col(SubmissionDef.current))
+        .order_by(col(SubmissionAttachment.name))
+    ).all()
+    for submission_id, attachment in rows:
+        found[submission_id].append(attachment)
+    return found
+
+
 def count_submissions(session: Session, *, form_id: int) -> int:
     return int(
         session.exec(

@@ -180,10 +180,29 @@ async def upload_media(
     request: Request, services: ServicesDep, user: UserDep, project_id: int, xml_form_id: str
 ) -> Response:
     """Media files for the draft, matched to the files the form names by file name."""
-    limit = services.settings.max_form_bytes
-    form = await posted_form(
-        request, user, limit=limit * MAX_MEDIA_FILES, max_files=MAX_MEDIA_FILES
+    limit = services.settings.max_form_bytes * MAX_MEDIA_FILES
+    form = await posted_form(request, user, limit=limit, max_files=MAX_MEDIA_FILES)
+    try:
+        saved = await _save_media(request, services, user, project_id, xml_form_id, form)
+    finally:
+        await form.close()
+    _ = templates_of(request).gettext(request)
+    return redirect(
+        urls.form(project_id, xml_form_id) + "#draft",
+        notice=_("Uploaded: {names}.").format(names=", ".join(saved)),
     )
+
+
+async def _save_media(
+    request: Request,
+    services: Services,
+    user: ConsoleUser,
+    project_id: int,
+    xml_form_id: str,
+    form: FormData,
+) -> list[str]:
+    """Store each posted file as the draft's media file of the same name."""
+    limit = services.settings.max_form_bytes
     files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and f.filename]
     _ = templates_of(request).gettext(request)
     if not files:
@@ -192,11 +211,11 @@ async def upload_media(
         forms.draft_view, services, user.actor, project_id=project_id, xml_form_id=xml_form_id
     )
     assert view.definition is not None and view.definition.id is not None
-    expected = [
-        a.name
-        for a, _blob in forms.attachments_with_blobs(services, form_def_id=view.definition.id)
-    ]
-    saved = []
+    listed = await run_in_threadpool(
+        forms.attachments_with_blobs, services, form_def_id=view.definition.id
+    )
+    expected = [attachment.name for attachment, _blob in listed]
+    saved: list[str] = []
     for upload in files:
         name = PurePath(upload.filename or "").name
         if name not in expected:
@@ -220,11 +239,7 @@ async def upload_media(
             content_type=upload.content_type,
         )
         saved.append(name)
-    await form.close()
-    return redirect(
-        urls.form(project_id, xml_form_id) + "#draft",
-        notice=_("Uploaded: {names}.").format(names=", ".join(saved)),
-    )
+    return saved
 
 
 @router.post("/projects/{project_id}/forms/{xml_form_id}/draft/publish")

@@ -70,6 +70,14 @@
     }
   });
 
+  // On a narrow screen, the tab of the page shown is scrolled into sight.
+  document.querySelectorAll(".tabs").forEach(function (tabs) {
+    var current = tabs.querySelector('[aria-current="page"]');
+    if (current && tabs.scrollWidth > tabs.clientWidth) {
+      tabs.scrollLeft = current.offsetLeft - (tabs.clientWidth - current.offsetWidth) / 2;
+    }
+  });
+
   // htmx: answers with an error status still show their page (a sentence, not a blank).
   document.addEventListener("htmx:beforeSwap", function (event) {
     if (event.detail.xhr.status >= 400) {

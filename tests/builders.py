@@ -121,3 +121,33 @@ def create_app_user(
 
 def collect_url(base_url: str, token: str, project_id: int) -> str:
     return f"{base_url}/v1/key/{token}/projects/{project_id}"
+
+
+def xlsform(
+    survey: list[list[Any]],
+    *,
+    choices: list[list[Any]] | None = None,
+    settings: list[list[Any]] | None = None,
+) -> bytes:
+    """An XLSForm workbook from its sheets' rows (each list starts with its header row)."""
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "survey"
+    for row in survey:
+        sheet.append(row)
+    for name, rows in (("choices", choices), ("settings", settings)):
+        if rows:
+            extra = book.create_sheet(name)
+            for row in rows:
+                extra.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -14,17 +14,14 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from server.domain import Services
-from server.domain.accounts import create_user
 from tests.builders import ADMIN_EMAIL, ADMIN_PASSWORD
 from tests.console.browser import CHROMIUM, CHROMIUM_ARGS, WatchedPage
 from tests.console.support import Console, sign_in
 
 
 @pytest.fixture
-def admin_console(services: Services, base_url: str) -> Iterator[Console]:
-    """A client signed in to the console as a site administrator."""
-    create_user(services, email=ADMIN_EMAIL, password=ADMIN_PASSWORD, admin=True)
+def admin_console(admin_headers: dict[str, str], base_url: str) -> Iterator[Console]:
+    """A client signed in to the console as the site administrator of `admin_headers`."""
     with httpx.Client(base_url=base_url, timeout=30) as client:
         response = sign_in(client, ADMIN_EMAIL, ADMIN_PASSWORD)
         assert response.status_code == 303, response.text
@@ -48,8 +45,11 @@ def console_as(base_url: str) -> Iterator[Callable[[str, str], Console]]:
         client.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Chromium for one test module. Not for the whole session: while Playwright's
+    synchronous API runs, it holds an event loop running in this thread, and tests of
+    other modules call asyncio.run."""
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched

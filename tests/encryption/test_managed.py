@@ -6,12 +6,14 @@ from __future__ import annotations
 import re
 
 import httpx
+from sqlmodel import select
 
+from server.data import encryption as e
 from server.data.submission import flatten_values, read_submission
 from server.data.xform import read_xform
 from server.domain import Services
-from server.store.tables import Key
-from tests.builders import create_app_user, publish_xform, xform
+from server.store.tables import Key, SubmissionAttachment, SubmissionDef
+from tests.builders import create_app_user, publish_xform, submission, xform
 from tests.encryption.support import (
     FORM,
     PASSPHRASE,
@@ -22,8 +24,10 @@ from tests.encryption.support import (
     form_version,
     post,
     publish_plain,
+    self_keyed_xform,
     unzip,
 )
+from tests.exports.support import post_submission
 
 H = dict[str, str]
 
@@ -105,8 +109,6 @@ def test_every_form_existing_and_future_is_rewritten(
 def test_a_form_with_its_own_key_keeps_it(
     client: httpx.Client, admin_headers: H, project_id: int
 ) -> None:
-    from tests.encryption.support import self_keyed_xform
-
     body, public = self_keyed_xform()
     assert publish_xform(client, admin_headers, project_id, body).status_code == 200
     own = client.get(f"/v1/projects/{project_id}/forms/{FORM}", headers=admin_headers).json()
@@ -183,9 +185,6 @@ def test_the_passphrase_decrypts_exactly_and_nothing_else_does(
 def test_plain_rows_stay_and_other_keys_rows_go_once_a_passphrase_is_given(
     client: httpx.Client, admin_headers: H, project_id: int
 ) -> None:
-    from tests.builders import submission
-    from tests.exports.support import post_submission
-
     publish_plain(client, admin_headers, project_id)
     post_submission(client, admin_headers, project_id, submission(instance_id="uuid:polos"))
     key_id = enable(client, admin_headers, project_id)
@@ -268,11 +267,6 @@ def test_the_stored_record_and_the_passphrase_alone_decrypt_what_was_stored(
     client: httpx.Client, admin_headers: H, project_id: int, services: Services
 ) -> None:
     """No server code: the key record and the blobs, as an analyst with a copy would."""
-    from server.data import encryption as e
-    from sqlmodel import select
-
-    from server.store.tables import SubmissionAttachment, SubmissionDef
-
     publish_plain(client, admin_headers, project_id)
     key_id = enable(client, admin_headers, project_id)
     sent = encrypted(client, admin_headers, project_id)

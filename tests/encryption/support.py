@@ -113,3 +113,12 @@ def unzip(body: bytes) -> dict[str, bytes]:
 
 def csv_rows(text: bytes) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text.decode("utf-8"))))
+
+
+def decrypted_zip(http: httpx.Client, project: int, key_id: int) -> dict[str, bytes]:
+    """The form's CSV zip, decrypted with the passphrase (given in a POST body)."""
+    response = http.post(
+        f"/v1/projects/{project}/forms/{FORM}/submissions.csv.zip", json={str(key_id): PASSPHRASE}
+    )
+    assert response.status_code == 200, response.text
+    return unzip(response.content)

@@ -19,6 +19,7 @@ import base64
 import binascii
 import hashlib
 import os
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -36,6 +37,7 @@ PBKDF2_ITERATIONS = 128_000
 KEY_BITS = 2048
 BLOCK = 16
 SUBMISSION_KEY_BYTES = 32
+ENCRYPTED_SUFFIX = re.compile(r"\[encrypted:[A-Za-z0-9+/]{8}\]$")
 OAEP_SHA256 = padding.OAEP(
     mgf=padding.MGF1(algorithm=hashes.SHA256()), algorithm=hashes.SHA256(), label=None
 )
@@ -172,6 +174,11 @@ def check_chunks(key: bytes, iv: bytes, chunks: Iterable[bytes]) -> None:
 
 def decrypt_bytes(key: bytes, iv: bytes, data: bytes) -> bytes:
     return b"".join(decrypt_chunks(key, iv, [data]))
+
+
+def plain_version(version: str) -> str:
+    """A version without the ``[encrypted:…]`` suffix managed encryption gave it."""
+    return ENCRYPTED_SUFFIX.sub("", version)
 
 
 def version_suffix(epoch_ms: int) -> str:

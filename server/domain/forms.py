@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from server import problems
 from server.data.credentials import new_token, same_secret
-from server.data.encryption import load_public_key, version_suffix
+from server.data.encryption import load_public_key, plain_version, version_suffix
 from server.data.xform import XFORMS_NS, XHTML_NS, XFormInfo, read_xform, with_public_key
 from server.data.xml import XmlError, parse_untrusted_xml
 from server.domain import Services, audits, utcnow
@@ -209,6 +209,9 @@ def publish_draft(
             raise problems.not_found()
         draft = store.form_def_by_id(session, form_def_id=form.draft_def_id)
         assert draft is not None and form.id is not None
+        if version is not None and draft.key_id is not None:
+            # Under managed encryption a version keeps its suffix (it names the key's era).
+            version += draft.version[len(plain_version(draft.version)) :]
         if version is not None and version != draft.version:
             draft.xml = _with_version(draft.xml, version)
             draft.version = version

@@ -21,12 +21,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from server import problems
 from server.console.errors import error_page
-from server.console.pages import app_users, auth, forms, projects
+from server.console.pages import app_users, auth, encryption, forms, projects
 from server.console.rendering import STATIC_DIR, Templates, static
 from server.console.web import ConsoleHeaders, VersionedStaticFiles, is_console_path
 from server.settings import Settings
 
-PAGE_ROUTERS = (auth.router, projects.router, forms.router, app_users.router)
+PAGE_ROUTERS = (
+    auth.router,
+    projects.router,
+    forms.router,
+    app_users.router,
+    encryption.router,
+)
 SWAGGER = "vendor/swagger-ui-dist-5.35.0"
 
 

@@ -24,9 +24,10 @@ def text(response: httpx.Response, selector: str) -> list[str]:
 
 
 def csrf_of(response: httpx.Response) -> str:
-    match = CSRF.search(response.text)
-    assert match, "the page has no CSRF field"
-    return match.group(1)
+    """The page's CSRF token (the first non-empty ``__csrf`` field)."""
+    tokens = [token for token in CSRF.findall(response.text) if token]
+    assert tokens, "the page has no CSRF token"
+    return tokens[0]
 
 
 def sign_in(client: httpx.Client, email: str, password: str) -> httpx.Response:

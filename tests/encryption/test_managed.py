@@ -286,3 +286,27 @@ def test_the_stored_record_and_the_passphrase_alone_decrypt_what_was_stored(
         iv = e.file_iv(sent.instance_id, aes, attachment.enc_index)
         plain = sent.plaintext[attachment.name.removesuffix(".enc")]
         assert e.decrypt_bytes(aes, iv, stored) == plain
+
+
+def test_absurd_passphrases_and_selects_are_clear_errors_not_failures(
+    client: httpx.Client, admin_headers: H, project_id: int
+) -> None:
+    publish_plain(client, admin_headers, project_id)
+    key_id = enable(client, admin_headers, project_id)
+    sent = encrypted(client, admin_headers, project_id)
+    assert post(client, admin_headers, project_id, sent).status_code == 201
+    base = f"/v1/projects/{project_id}/forms/{FORM}/submissions"
+    huge = "x" * 10_000_000
+    too_big = client.post(f"{base}.csv.zip", json={str(key_id): huge}, headers=admin_headers)
+    assert too_big.status_code == 413
+    long = client.post(f"{base}.csv", json={str(key_id): "x" * 5000}, headers=admin_headers)
+    assert long.status_code == 400 and long.json()["code"] == 400.12
+    selected = client.get(
+        f"/v1/projects/{project_id}/forms/{FORM}.svc/Submissions",
+        params={"$select": "__id,name,__system/status"},
+        headers=admin_headers,
+    )
+    assert selected.status_code == 200
+    assert selected.json()["value"] == [
+        {"__id": sent.instance_id, "__system": {"status": "notDecrypted"}}
+    ]

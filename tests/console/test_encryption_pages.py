@@ -5,15 +5,18 @@ passphrase in a POST (never in an address)."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 
 import httpx
+import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from server.domain import Services
 from server.domain.access import SYSTEM
 from server.domain.accounts import create_user
 from server.domain.users import add_project_member
 from tests.builders import ADMIN_EMAIL, ADMIN_PASSWORD
-from tests.console.browser import WatchedPage, sign_in
+from tests.console.browser import CHROMIUM, CHROMIUM_ARGS, WatchedPage, sign_in
 from tests.console.support import Console, page, text
 from tests.encryption.support import (
     FORM,
@@ -25,6 +28,18 @@ from tests.encryption.support import (
     publish_plain,
     unzip,
 )
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """This module's own Chromium, closed when the module ends: Playwright's synchronous
+    API keeps an event loop marked running while it is open, which later tests that
+    start a loop of their own (asyncio.run) cannot share."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
 
 BASIC = {
     "Authorization": "Basic "

@@ -25,6 +25,7 @@ from server.resources import (
     app_users,
     audits,
     draft_testing,
+    encryption,
     exports,
     forms,
     health,
@@ -77,6 +78,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         odata.router,
         forms.router,
         app_users.router,
+        encryption.router,  # before submissions: …/submissions/keys is not an instanceID
         submissions.router,
         users.router,
         audits.router,

@@ -129,6 +129,13 @@ def password_too_short() -> Problem:
     )
 
 
+def undecryptable() -> Problem:
+    return Problem(
+        "400.12",
+        "Could not perform decryption. Double check your passphrase and your data and try again.",
+    )
+
+
 def authentication_failed() -> Problem:
     return Problem("401.2", "Could not authenticate with the provided credentials.")
 
@@ -191,6 +198,14 @@ def version_uniqueness_violation(xml_form_id: str, version: str) -> Problem:
         f"You tried to publish the form '{xml_form_id}' with version '{version}', but a"
         " published form has already existed in this project with those identifiers.",
         {"xmlFormId": xml_form_id, "version": version},
+    )
+
+
+def already_activated(feature: str) -> Problem:
+    return Problem(
+        "409.4",
+        f"Could not activate feature ({feature}) as it was already activated",
+        {"feature": feature},
     )
 
 

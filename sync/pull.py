@@ -10,6 +10,10 @@ Each form gets a folder ``DIR/<xmlFormId>/`` holding:
 - the tables made from the records (``<form>.csv`` plus ``<form>-<repeat>.csv``, or one
   ``<form>.xlsx``, or ``<form>.geojson``) and the attachments in ``media/``.
 
+With the analysts' passphrase, the tables of a form with encrypted submissions are
+made by the server, decrypted (see `sync.pull_decrypted`), and their media decrypted into
+``media/``; the encrypted ``.enc`` files are then not downloaded.
+
 A run asks only for submissions created or updated since the cursor (``$filter`` on
 ``__system/updatedAt`` and ``__system/submissionDate``, ``ge`` so that submissions sharing
 the cursor's millisecond are not missed; those already seen at that instant are skipped).
@@ -33,6 +37,7 @@ from urllib.parse import quote, urlsplit
 
 from sync.central import CentralClient
 from sync.errors import ProtocolError
+from sync.pull_decrypted import managed_keys, pull_decrypted
 
 PAGE = 500
 FORMATS = ("csv", "xlsx", "geojson")
@@ -56,10 +61,14 @@ def pull(
     form_id: str | None = None,
     fmt: str = "csv",
     progress: Progress | None = None,
+    passphrase: str | None = None,
 ) -> list[PullResult]:
-    """Pull one form (or every form of the project) into ``out``."""
+    """Pull one form (or every form of the project) into ``out``; with ``passphrase``,
+    encrypted submissions are written decrypted (their tables as CSV)."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+    if passphrase is not None and fmt != "csv":
+        raise ValueError("decrypted tables are written as CSV: use --format csv")
     forms = (
         [form_id]
         if form_id
@@ -70,7 +79,15 @@ def pull(
         ]
     )
     return [
-        pull_form(client, project_id=project_id, form_id=f, out=out / f, fmt=fmt, progress=progress)
+        pull_form(
+            client,
+            project_id=project_id,
+            form_id=f,
+            out=out / f,
+            fmt=fmt,
+            progress=progress,
+            passphrase=passphrase,
+        )
         for f in forms
     ]
 
@@ -83,6 +100,7 @@ def pull_form(
     out: Path,
     fmt: str,
     progress: Progress | None = None,
+    passphrase: str | None = None,
 ) -> PullResult:
     state = out / ".pull"
     state.mkdir(parents=True, exist_ok=True)
@@ -91,6 +109,7 @@ def pull_form(
     since: str | None = cursor.get("since")
     seen_at_since = set(cursor.get("ids", []))
     base = f"/projects/{project_id}/forms/{quote(form_id, safe='')}"
+    key_ids = managed_keys(client, base) if passphrase is not None else []
     changed: dict[str, dict[str, Any]] = {}
     newest = since
     newest_ids: set[str] = set(seen_at_since)
@@ -107,10 +126,16 @@ def pull_form(
             progress(form_id, len(changed), expected)
     downloaded = 0
     for entity in changed.values():
-        if entity.get("__system", {}).get("attachmentsPresent"):
+        system = entity.get("__system", {})
+        if system.get("attachmentsPresent") and not (key_ids and system.get("status")):
             downloaded += _attachments(client, base, entity["__id"], out / "media")
     total = _merge(state / "records.jsonl", changed)
-    _write_tables(state / "records.jsonl", out, form_id, fmt)
+    if key_ids and passphrase is not None:
+        downloaded += pull_decrypted(
+            client, base=base, out=out, key_ids=key_ids, passphrase=passphrase
+        )
+    else:
+        _write_tables(state / "records.jsonl", out, form_id, fmt)
     if changed or not cursor_file.exists():
         _atomic_text(cursor_file, json.dumps({"since": newest, "ids": sorted(newest_ids)}))
     return PullResult(form_id, len(changed), total, downloaded)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from server.data.encryption import plain_version
 from server.tasks.instruments import (
     CompiledInstrument,
     InstrumentError,
@@ -41,6 +42,7 @@ class PushOutcome:
     version: str
     action: str
     uploaded: tuple[str, ...] = ()
+    encrypted: bool = False  # the published version encrypts its submissions
 
 
 def compile_all(paths: list[Path]) -> list[CompiledInstrument]:
@@ -85,8 +87,14 @@ def push_one(
         if error.status != 404:
             raise
         form = None
-    if form is not None and form.get("publishedAt") and form.get("version") == instrument.version:
-        return PushOutcome(instrument.form_id, instrument.version, "unchanged")
+    if (
+        form is not None
+        and form.get("publishedAt")
+        and plain_version(str(form.get("version") or "")) == instrument.version
+    ):
+        return PushOutcome(
+            instrument.form_id, instrument.version, "unchanged", (), form.get("keyId") is not None
+        )
     if form is None:
         client.request(
             "POST",
@@ -107,7 +115,14 @@ def push_one(
         action = "updated"
     uploaded = _upload_media(client, form_path, instrument, progress)
     client.request("POST", f"{form_path}/draft/publish", params={"version": instrument.version})
-    return PushOutcome(instrument.form_id, instrument.version, action, tuple(uploaded))
+    published = client.json("GET", form_path)
+    return PushOutcome(
+        instrument.form_id,
+        instrument.version,
+        action,
+        tuple(uploaded),
+        published.get("keyId") is not None,
+    )
 
 
 def _upload_media(

@@ -22,6 +22,7 @@ from server.domain import accounts
 from server.problems import Problem
 from server.settings import Settings
 from server.tasks.app_users import ProvisionedAppUser, provision_app_user, save_qr
+from server.tasks.instruments import MEANT_ENCRYPTED, unencrypted_warning
 
 T = TypeVar("T")
 
@@ -155,7 +156,11 @@ def setup(
     result = _run(lambda: prepare(services, instruments_dir=instruments, origin=server_origin))
     typer.echo(f"Project {result.project.id}: {result.project.name}")
     for outcome in result.published:
-        typer.echo(f"  form {outcome.form_id} version {outcome.version}: {outcome.action}")
+        sealed = ", encrypted" if outcome.encrypted else ""
+        typer.echo(f"  form {outcome.form_id} version {outcome.version}: {outcome.action}{sealed}")
+    for outcome in result.published:
+        if outcome.form_id in MEANT_ENCRYPTED and not outcome.encrypted:
+            typer.echo(unencrypted_warning(outcome.form_id), err=True)
     _show_app_user(result.app_user, qr)
     typer.echo("")
     typer.echo(f"Console for coordinators, in a browser: {server_origin}/")

@@ -179,4 +179,8 @@ def push(
         return
     for outcome in outcomes:
         media = f", uploaded {', '.join(outcome.uploaded)}" if outcome.uploaded else ""
-        typer.echo(f"{outcome.form_id} version {outcome.version}: {outcome.action}{media}")
+        sealed = ", encrypted" if outcome.encrypted else ""
+        typer.echo(f"{outcome.form_id} version {outcome.version}: {outcome.action}{media}{sealed}")
+    for outcome in outcomes:
+        if outcome.form_id in instruments.MEANT_ENCRYPTED and not outcome.encrypted:
+            typer.echo(instruments.unencrypted_warning(outcome.form_id), err=True)

@@ -3,11 +3,16 @@
 Credentials as for pyODK: ``--email`` or ``JARING_EMAIL``, the password from
 ``JARING_PASSWORD`` or a prompt, or both from a pyODK config file. The work is
 `sync.pull.pull`; a second run fetches only what is new or changed.
+
+``--passphrase-stdin`` reads the analysts' passphrase of the project's managed key from
+standard input (never from the command line, where other users and the shell history
+would see it) and writes encrypted forms' tables and media decrypted.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -31,10 +36,21 @@ def pull_command(
     fmt: Annotated[str, typer.Option("--format", help=f"Tables as {', '.join(FORMATS)}.")] = "csv",
     email: Annotated[str | None, typer.Option(help="Web user's email.")] = None,
     config: Annotated[Path | None, typer.Option(help="A pyODK config file.")] = None,
+    passphrase_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--passphrase-stdin",
+            help="Read the managed encryption passphrase from standard input and write"
+            " encrypted submissions decrypted.",
+        ),
+    ] = False,
 ) -> None:
     """Download submissions incrementally: new and changed rows, with attachments."""
     if fmt not in FORMATS:
         raise typer.BadParameter(f"choose one of {', '.join(FORMATS)}", param_hint="--format")
+    passphrase = _passphrase_from_stdin() if passphrase_stdin else None
+    if passphrase is not None and fmt != "csv":
+        raise typer.BadParameter("decrypted tables are written as CSV", param_hint="--format")
     password = os.environ.get("JARING_PASSWORD")
     try:
         credentials = credentials_from(
@@ -63,7 +79,13 @@ def pull_command(
 
         try:
             results = pull(
-                client, project_id=project_id, out=out, form_id=form, fmt=fmt, progress=progress
+                client,
+                project_id=project_id,
+                out=out,
+                form_id=form,
+                fmt=fmt,
+                progress=progress,
+                passphrase=passphrase,
             )
         except SyncError as error:
             typer.echo(f"Error: {error}", err=True)
@@ -73,3 +95,11 @@ def pull_command(
             f"{result.form_id}: {result.fetched} new or changed, {result.total} in all, "
             f"{result.attachments} attachment(s) downloaded"
         )
+
+
+def _passphrase_from_stdin() -> str:
+    """The first line of standard input, without its line ending."""
+    line = sys.stdin.readline().rstrip("\r\n")
+    if not line:
+        raise typer.BadParameter("no passphrase on standard input", param_hint="--passphrase-stdin")
+    return line

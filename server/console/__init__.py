@@ -26,6 +26,7 @@ from server.console.pages import (
     app_users,
     auth,
     downloads,
+    encryption,
     forms,
     maps,
     projects,
@@ -46,6 +47,7 @@ PAGE_ROUTERS = (
     maps.router,
     summary.router,
     submissions.router,
+    encryption.router,
 )
 SWAGGER = "vendor/swagger-ui-dist-5.35.0"
 

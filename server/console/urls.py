@@ -51,6 +51,18 @@ def project_settings(project_id: int) -> str:
     return f"/projects/{project_id}/settings"
 
 
+def project_encryption(project_id: int) -> str:
+    return f"/projects/{project_id}/settings/encryption"
+
+
+def encrypted_submissions(project_id: int, xml_form_id: str) -> str:
+    return f"{form(project_id, xml_form_id)}/encrypted"
+
+
+def decrypted_download(project_id: int, xml_form_id: str) -> str:
+    return f"{form(project_id, xml_form_id)}/encrypted/download"
+
+
 def project_members(project_id: int) -> str:
     return f"/projects/{project_id}/members"
 

@@ -7,6 +7,11 @@ values stored at ingest for exports: leaf paths (without the root, as in the fie
 schema) mapped to their text, and each repeat path mapped to a list of its instances,
 each a mapping of the same kind. `attachment_names` lists the files the XML names in
 its binary fields.
+
+An encrypted submission's XML is the manifest ODK Collect sends in its place (in
+Collect's namespace or the specification's: elements are matched by local name):
+`read_submission` reads its wrapped key, the encrypted files in manifest order (the
+media, then the encrypted XML, which fixes each file's IV) and the signature.
 """
 
 from __future__ import annotations
@@ -23,6 +28,29 @@ MAX_INSTANCE_ID_LENGTH = 300
 MAX_INSTANCE_NAME_LENGTH = 1000  # a label for lists; the XML keeps the whole of it
 
 
+class MissingInstanceId(XmlError):
+    """The submission has no meta/instanceID (which an encrypted one must have)."""
+
+    def __init__(self, message: str, *, encrypted: bool) -> None:
+        super().__init__(message)
+        self.encrypted = encrypted
+
+
+@dataclass(frozen=True)
+class EncryptedManifest:
+    """What an encrypted submission's manifest says of its files and key."""
+
+    local_key: str | None  # base64EncryptedKey
+    xml_file: str  # encryptedXmlFile, e.g. "submission.xml.enc"
+    signature: str | None  # base64EncryptedElementSignature
+    media: tuple[str, ...]  # media/file names, in document order
+
+    @property
+    def files(self) -> list[str]:
+        """Every encrypted file; a file's position is its IV index."""
+        return [*self.media, self.xml_file]
+
+
 @dataclass(frozen=True)
 class SubmissionInfo:
     xml_form_id: str
@@ -32,6 +60,7 @@ class SubmissionInfo:
     instance_name: str | None
     encrypted: bool
     root: etree._Element
+    manifest: EncryptedManifest | None = None
 
 
 def read_submission(content: bytes) -> SubmissionInfo:
@@ -40,12 +69,15 @@ def read_submission(content: bytes) -> SubmissionInfo:
     xml_form_id = (root.get("id") or "").strip()
     if not xml_form_id:
         raise XmlError("the submission's root element has no id attribute naming its form")
+    xml_file = _text(_child(root, "encryptedXmlFile"))
     meta = _child(root, "meta")
     instance_id = _text(_child(meta, "instanceID")) if meta is not None else None
     if not instance_id:
         instance_id = (root.get("instanceID") or "").strip() or None
     if not instance_id:
-        raise XmlError("the submission has no meta/instanceID")
+        raise MissingInstanceId(
+            "the submission has no meta/instanceID", encrypted=xml_file is not None
+        )
     if len(instance_id) > MAX_INSTANCE_ID_LENGTH or any(ord(c) < 32 for c in instance_id):
         raise XmlError("the submission's instanceID is too long or has control characters")
     deprecated = _text(_child(meta, "deprecatedID")) if meta is not None else None
@@ -56,8 +88,29 @@ def read_submission(content: bytes) -> SubmissionInfo:
         instance_id=instance_id,
         deprecated_id=deprecated or None,
         instance_name=name[:MAX_INSTANCE_NAME_LENGTH] if name else None,
-        encrypted=_child(root, "encryptedXmlFile") is not None,
+        encrypted=xml_file is not None,
         root=root,
+        manifest=_manifest(root, xml_file) if xml_file is not None else None,
+    )
+
+
+def _manifest(root: etree._Element, xml_file: str) -> EncryptedManifest:
+    media = [
+        _text(file) or ""
+        for element in root
+        if isinstance(element.tag, str) and local_name(element) == "media"
+        for file in element
+        if isinstance(file.tag, str) and local_name(file) == "file"
+    ]
+    if not xml_file or any(not name for name in media):
+        raise XmlError("the encrypted submission's manifest names a file without a name")
+    if len(set(media + [xml_file])) != len(media) + 1:
+        raise XmlError("the encrypted submission's manifest names a file twice")
+    return EncryptedManifest(
+        local_key=_text(_child(root, "base64EncryptedKey")) or None,
+        xml_file=xml_file,
+        signature=_text(_child(root, "base64EncryptedElementSignature")) or None,
+        media=tuple(media),
     )
 
 

@@ -62,6 +62,18 @@ class Row(Protocol):
     attachments_expected: int
     values: dict[str, Any]
 
+    @property
+    def status(self) -> str | None:
+        """None, or (an encrypted submission not decrypted) ``notDecrypted`` or
+        ``missingEncryptedFormData``."""
+        ...
+
+
+CSV_STATUS = {
+    "notDecrypted": "not decrypted",
+    "missingEncryptedFormData": "missing encrypted form data",
+}
+
 
 def iso(moment: datetime | None) -> str | None:
     """Central's timestamps: UTC, milliseconds, ``Z``."""
@@ -268,7 +280,7 @@ def csv_rows(table: CsvTable, row: Row) -> Iterator[list[Any]]:
     if table.repeat is None:
         out = _fill(table, row.values)
         out[0] = iso(row.created_at)
-        status = None
+        status = CSV_STATUS.get(row.status) if row.status else None
         out.extend(
             [
                 row.instance_id,
@@ -551,7 +563,7 @@ def odata_system(row: Row) -> dict[str, Any]:
         "submitterName": row.submitter_name or None,
         "attachmentsPresent": row.attachments_present,
         "attachmentsExpected": row.attachments_expected,
-        "status": None,
+        "status": row.status,
         "reviewState": row.review_state or None,
         "deviceId": row.device_id or None,
         "edits": row.edits,
@@ -567,7 +579,9 @@ class ODataOptions:
 
 
 def odata_submission(shape: ODataShape, row: Row, options: ODataOptions) -> dict[str, Any]:
-    """The Submissions entity of one row."""
+    """The Submissions entity of one row; an encrypted one has no data, only ``__system``."""
+    if row.status is not None:
+        return _selected({"__id": row.instance_id, "__system": odata_system(row)}, options)
     out = _frame(shape, "", row.values, row.instance_id, {}, options)
     repeats = out.pop("\x00repeats")
     out["__id"] = row.instance_id

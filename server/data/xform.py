@@ -5,6 +5,9 @@ the primary instance, in document order, with its path (without the root), name,
 (``structure`` for a group, ``repeat`` for a repeat, the bind type otherwise), whether it
 is a select_multiple, and whether it holds a file (``binary``). Exports and the
 submission parser work from it; nothing re-reads the XForm on the hot path.
+
+An encrypted form carries its RSA public key on ``model/submission``
+(``base64RsaPublicKey``); `with_public_key` puts a managed key there, as Central does.
 """
 
 from __future__ import annotations
@@ -60,7 +63,11 @@ class XFormInfo:
     root_name: str
     fields: list[FieldInfo]
     media: dict[str, str] = field(default_factory=dict)  # file name -> type
-    encrypted: bool = False
+    public_key: str | None = None  # base64RsaPublicKey: submissions come encrypted
+
+    @property
+    def encrypted(self) -> bool:
+        return self.public_key is not None
 
 
 def read_xform(content: bytes) -> XFormInfo:
@@ -113,8 +120,42 @@ def read_xform(content: bytes) -> XFormInfo:
         root_name=local_name(data),
         fields=fields,
         media=media,
-        encrypted=submission is not None and bool(submission.get("base64RsaPublicKey")),
+        public_key=(
+            (submission.get("base64RsaPublicKey") or "").strip() or None
+            if submission is not None
+            else None
+        ),
     )
+
+
+def with_public_key(xml: bytes, public_key: str, version_suffix: str) -> bytes:
+    """The XForm with ``base64RsaPublicKey`` on its ``model/submission`` (added just
+    before ``</model>`` when there is none) and ``version_suffix`` appended to its
+    primary instance's version: Central's managed-key rewrite."""
+    root = parse_untrusted_xml(xml)
+    head = _child(root, "head")
+    model = _child(head, "model") if head is not None else None
+    if model is None:
+        raise XmlError("the XForm has no h:head/model")
+    instance = next(
+        (
+            el
+            for el in model
+            if isinstance(el.tag, str) and local_name(el) == "instance" and el.get("id") is None
+        ),
+        None,
+    )
+    data = None
+    if instance is not None:
+        data = next((el for el in instance if isinstance(el.tag, str)), None)
+    if data is None:
+        raise XmlError("the XForm has no primary instance")
+    submission = _child(model, "submission")
+    if submission is None:
+        submission = etree.SubElement(model, f"{{{XFORMS_NS}}}submission")
+    submission.set("base64RsaPublicKey", public_key)
+    data.set("version", (data.get("version") or "") + version_suffix)
+    return etree.tostring(root.getroottree(), xml_declaration=True, encoding="utf-8")
 
 
 def _child(element: etree._Element, name: str) -> etree._Element | None:

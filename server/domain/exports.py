@@ -6,6 +6,11 @@ rows before it returns, so a bad ``$filter`` or a missing form is a proper Probl
 not a broken body. The rest is read page by page while the body streams: memory holds
 one page, whatever the number of submissions. Rows are read newest first; an export only
 reads submissions that existed when it started.
+
+Encrypted submissions are exported as Central does: without passphrases, with empty
+data and a status; with the passphrase of a managed key, decrypted on the way out
+(`server.domain.decrypting`), their media in ``media/`` under their plain names. A
+decrypting export spools nothing to disk: each table is a pass of its own over the rows.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from server.data import tables as t
 from server.data.xform import FieldInfo
 from server.domain import Services
 from server.domain.access import SUBMISSION_LIST, SUBMISSION_READ, Actor
+from server.domain.decrypting import decrypt_row, decrypted_media
+from server.domain.encryption import NO_KEYS, OpenKeys, open_keys
 from server.domain.forms import authorised_form
 from server.formats import odata as odata_format
 from server.formats.tabular import csv_bytes, geojson_bytes, xlsx_bytes
@@ -32,7 +39,7 @@ from server.formats.zipstream import ZipStream
 from server.problems import Problem
 from server.store import exports as store
 from server.store import forms as form_store
-from server.store.exports import Cursor, ExportRow
+from server.store.exports import AttachmentRow, Cursor, ExportRow
 from server.store.tables import Form
 
 ATTACHMENT_PAGE = 500
@@ -63,6 +70,8 @@ class CsvOptions:
     split_select_multiples: bool = False
     deleted_fields: bool = False
     filter: str | None = None
+    # Managed keys' passphrases by key id: given, the export decrypts what they open.
+    passphrases: dict[int, str] = field(default_factory=dict, repr=False)
 
 
 def _form_data(
@@ -100,17 +109,39 @@ def _condition(services: Services, filter_text: str | None) -> ColumnElement[boo
 class _Rows:
     """The rows of one export: the first page read now, the rest on each pass."""
 
-    def __init__(self, services: Services, form_id: int, condition: ColumnElement[bool]) -> None:
+    def __init__(
+        self,
+        services: Services,
+        form_id: int,
+        condition: ColumnElement[bool],
+        keys: OpenKeys = NO_KEYS,
+        fields: list[FieldInfo] | None = None,
+    ) -> None:
         self.services = services
         self.form_id = form_id
         self.condition = condition
+        self.keys = keys
+        self.fields = fields or []
         with services.db.read() as session:
             self.until_id = store.newest_id(session, form_id=form_id)
             self.first = store.export_page(
                 session, form_id=form_id, condition=condition, after=None, until_id=self.until_id
             )
 
+    @property
+    def decrypting(self) -> bool:
+        return self.keys.given
+
     def __call__(self) -> Iterator[ExportRow]:
+        if not self.decrypting:
+            yield from self._stored()
+            return
+        for row in self._stored():
+            decrypted = decrypt_row(self.services, self.keys, self.fields, row)
+            if decrypted is not None:
+                yield decrypted
+
+    def _stored(self) -> Iterator[ExportRow]:
         yield from self.first
         if len(self.first) < store.PAGE_SIZE:
             return
@@ -170,7 +201,9 @@ def _csv_source(
         SUBMISSION_READ,
         deleted_fields=options.deleted_fields,
     )
-    return data, _Rows(services, data.form_id, _condition(services, options.filter))
+    keys = open_keys(services, options.passphrases)
+    condition = _condition(services, options.filter)
+    return data, _Rows(services, data.form_id, condition, keys, data.fields)
 
 
 def csv_zip(
@@ -179,11 +212,21 @@ def csv_zip(
     """Central's ``submissions.csv.zip``: root CSV, one CSV per repeat, ``media/`` files."""
     data, rows = _csv_source(services, actor, project_id, xml_form_id, options)
     tables = _tables(data, rows, options)
-    etag = _etag(services, data.form_id, "zip", vars(options))
+    etag = _etag(services, data.form_id, "zip", _etag_options(options))
 
     def body() -> Iterator[bytes]:
         archive = ZipStream()
         root, repeats = tables[0], tables[1:]
+        if rows.decrypting:
+            # Cleartext never goes to disk: one pass over the rows per table.
+            for table in tables:
+                yield from archive.entry(
+                    table.file_name, csv_bytes(table.header, _table_rows(table, rows))
+                )
+            if options.attachments:
+                yield from _media_entries(services, archive, data.form_id, rows)
+            yield from archive.close()
+            return
         with ExitStack() as stack:
             spools = [
                 stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8", newline=""))
@@ -205,12 +248,7 @@ def csv_zip(
                 spool.seek(0)
                 yield from archive.entry(table.file_name, _spooled(spool))
         if options.attachments:
-            for name, sha in _attachments(services, data.form_id, rows.until_id):
-                yield from archive.entry(
-                    f"media/{name}",
-                    _file_chunks(services, sha),
-                    compress=False,
-                )
+            yield from _media_entries(services, archive, data.form_id, rows)
         yield from archive.close()
 
     name = t.sanitize_file_name(data.form.xml_form_id)
@@ -225,7 +263,7 @@ def csv_root(
     """Central's ``submissions.csv``: the root table alone."""
     data, rows = _csv_source(services, actor, project_id, xml_form_id, options)
     table = _tables(data, rows, options, root_only=True)[0]
-    etag = _etag(services, data.form_id, "csv", vars(options))
+    etag = _etag(services, data.form_id, "csv", _etag_options(options))
     name = t.sanitize_file_name(data.form.xml_form_id)
     return Export(
         f"{name}.csv", "text/csv", csv_bytes(table.header, _table_rows(table, rows)), etag
@@ -306,20 +344,46 @@ def geojson(
     return Export(None, "application/geo+json", geojson_bytes(features()), etag)
 
 
-def _attachments(services: Services, form_id: int, until_id: int) -> Iterator[tuple[str, str]]:
-    after: tuple[int, str] | None = None
+def _etag_options(options: CsvOptions) -> dict[str, Any]:
+    """What of the options changes the body; of the passphrases, only which keys."""
+    shown: dict[str, Any] = {k: v for k, v in vars(options).items() if k != "passphrases"}
+    shown["keys"] = sorted(options.passphrases)
+    return shown
+
+
+def _media_entries(
+    services: Services, archive: ZipStream, form_id: int, rows: _Rows
+) -> Iterator[bytes]:
+    """The zip's ``media/`` files: plain attachments as stored; encrypted ones decrypted
+    when their key was opened, left out otherwise (as Central)."""
     seen: set[str] = set()
+    for attachment in _attachments(services, form_id, rows.until_id):
+        if attachment.local_key is None:
+            name, chunks = attachment.name, _file_chunks(services, attachment.blob_sha)
+        else:
+            opened = decrypted_media(services, rows.keys, attachment) if rows.decrypting else None
+            if opened is None:
+                continue
+            name, chunks = opened
+        safe = t.sanitize_file_name(name)
+        if not safe or safe in seen:
+            chunks.close()  # type: ignore[attr-defined]
+            continue
+        seen.add(safe)
+        yield from archive.entry(f"media/{safe}", chunks, compress=False)
+
+
+def _attachments(services: Services, form_id: int, until_id: int) -> Iterator[AttachmentRow]:
+    after: tuple[int, str] | None = None
     while True:
         with services.db.read() as session:
             page = store.attachments_page(
                 session, form_id=form_id, until_id=until_id, after=after, limit=ATTACHMENT_PAGE
             )
-        for submission_id, name, sha in page:
-            safe = t.sanitize_file_name(name)
-            if safe and safe not in seen and services.blobs.exists(sha):
-                seen.add(safe)
-                yield safe, sha
-            after = (submission_id, name)
+        for attachment in page:
+            if services.blobs.exists(attachment.blob_sha):
+                yield attachment
+            after = (attachment.submission_id, attachment.name)
         if len(page) < ATTACHMENT_PAGE:
             return
 

@@ -18,7 +18,8 @@ from sqlmodel import Session
 
 from server import problems
 from server.data.credentials import new_token, same_secret
-from server.data.xform import XFORMS_NS, XHTML_NS, XFormInfo, read_xform
+from server.data.encryption import load_public_key, plain_version, version_suffix
+from server.data.xform import XFORMS_NS, XHTML_NS, XFormInfo, read_xform, with_public_key
 from server.data.xml import XmlError, parse_untrusted_xml
 from server.domain import Services, audits, utcnow
 from server.domain.access import (
@@ -41,6 +42,7 @@ from server.external.xlsform import (
     locate,
 )
 from server.store import forms as store
+from server.store import keys as key_store
 from server.store import submissions as submission_store
 from server.store.driver import Driver
 from server.store.tables import Actor as ActorRow
@@ -109,6 +111,16 @@ def prepare_definition(
         info = read_xform(xml)
     except XmlError as error:
         raise problems.unparseable("xml", len(body), str(error)) from error
+    if info.public_key is not None:
+        try:
+            load_public_key(info.public_key)
+        except ValueError as error:
+            # Central stores any text here; a phone could then never send the form.
+            raise problems.unexpected_value(
+                "base64RsaPublicKey",
+                info.public_key[:40],
+                "it is not an RSA public key (base64 DER SubjectPublicKeyInfo).",
+            ) from error
     return Definition(xml=xml, info=info, xlsx=xlsx)
 
 
@@ -197,6 +209,9 @@ def publish_draft(
             raise problems.not_found()
         draft = store.form_def_by_id(session, form_def_id=form.draft_def_id)
         assert draft is not None and form.id is not None
+        if version is not None and draft.key_id is not None:
+            # Under managed encryption a version keeps its suffix (it names the key's era).
+            version += draft.version[len(plain_version(draft.version)) :]
         if version is not None and version != draft.version:
             draft.xml = _with_version(draft.xml, version)
             draft.version = version
@@ -395,7 +410,19 @@ def published_xform(
 def _insert_def(
     session: Session, form: Form, definition: Definition, xlsx_blob: str | None, now: datetime
 ) -> FormDef:
+    """A new definition of ``form``; in a project with managed encryption, a definition
+    without a key of its own gets the project's key and a version suffix (as Central)."""
     assert form.id is not None
+    project = key_store.project_for_update(session, project_id=form.project_id)
+    if definition.info.public_key is None and project is not None and project.key_id:
+        managed = key_store.key_by_id(session, key_id=project.key_id)
+        assert managed is not None
+        definition = _keyed(definition, managed.public, _suffix_now(now))
+    key_id = (
+        key_store.ensure_key(session, public=definition.info.public_key, now=now)
+        if definition.info.public_key
+        else None
+    )
     form_def = store.insert_form_def(
         session,
         form_id=form.id,
@@ -407,11 +434,67 @@ def _insert_def(
         schema=[f.as_json() for f in definition.info.fields],
         xlsx_blob=xlsx_blob,
         now=now,
+        key_id=key_id,
     )
     assert form_def.id is not None
     for name, media_type in sorted(definition.info.media.items()):
         store.insert_form_attachment(session, form_def_id=form_def.id, name=name, type=media_type)
     return form_def
+
+
+def _keyed(definition: Definition, public_key: str, suffix: str) -> Definition:
+    xml = with_public_key(definition.xml, public_key, suffix)
+    return Definition(xml=xml, info=read_xform(xml), xlsx=definition.xlsx)
+
+
+def _suffix_now(now: datetime) -> str:
+    return version_suffix(int(now.timestamp() * 1000))
+
+
+def set_managed_key(
+    session: Session, *, project_id: int, public_key: str, now: datetime
+) -> list[str]:
+    """Give every form of the project that has no key of its own the managed key: each
+    published definition and each draft is replaced by a copy with the key and one
+    version suffix shared by the whole call; media carry over, test submissions to the
+    drafts go. Runs inside the caller's transaction; returns the forms changed."""
+    suffix = _suffix_now(now)
+    changed = []
+    for form in store.list_forms(session, project_id=project_id):
+        assert form.id is not None
+        touched = False
+        for attribute in ("current_def_id", "draft_def_id"):
+            old = store.form_def_by_id(session, form_def_id=getattr(form, attribute) or 0)
+            if old is None or old.key_id is not None:
+                continue
+            keyed = _keyed(Definition(xml=old.xml, info=read_xform(old.xml)), public_key, suffix)
+            new = _insert_def(session, form, keyed, old.xlsx_blob, now)
+            assert new.id is not None and old.id is not None
+            _carry_media(session, old.id, new.id)
+            if attribute == "current_def_id":
+                new.published_at = now
+                session.add(new)
+            else:
+                submission_store.delete_submissions_of_def(session, form_def_id=old.id)
+            setattr(form, attribute, new.id)
+            touched = True
+        if touched:
+            form.updated_at = now
+            session.add(form)
+            changed.append(form.xml_form_id)
+    return changed
+
+
+def _carry_media(session: Session, from_def_id: int, to_def_id: int) -> None:
+    """Media already uploaded for one definition, given to another by name."""
+    carried = {a.name: a for a in store.form_attachments(session, form_def_id=from_def_id)}
+    for attachment in store.form_attachments(session, form_def_id=to_def_id):
+        previous = carried.get(attachment.name)
+        if previous is not None and previous.blob_sha is not None:
+            attachment.blob_sha = previous.blob_sha
+            attachment.content_type = previous.content_type
+            attachment.updated_at = previous.updated_at
+            session.add(attachment)
 
 
 def _store_xlsx(services: Services, definition: Definition) -> str | None:
@@ -470,14 +553,7 @@ def create_draft(
         draft = _insert_def(session, form, definition, xlsx_blob, now)
         assert draft.id is not None
         if current is not None and current.id is not None:
-            carried = {a.name: a for a in store.form_attachments(session, form_def_id=current.id)}
-            for attachment in store.form_attachments(session, form_def_id=draft.id):
-                previous = carried.get(attachment.name)
-                if previous is not None and previous.blob_sha is not None:
-                    attachment.blob_sha = previous.blob_sha
-                    attachment.content_type = previous.content_type
-                    attachment.updated_at = previous.updated_at
-                    session.add(attachment)
+            _carry_media(session, current.id, draft.id)
         form.draft_def_id = draft.id
         form.draft_token = new_token()
         form.updated_at = now

@@ -26,7 +26,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from server import problems
+from server.data.encryption import load_public_key, wrapped_key_fits
 from server.data.submission import (
+    EncryptedManifest,
+    MissingInstanceId,
     SubmissionInfo,
     attachment_names,
     flatten_values,
@@ -48,6 +51,7 @@ from server.domain.projects import require_project
 from server.external.blobs import BlobRef
 from server.store import audits as audit_store
 from server.store import forms as form_store
+from server.store import keys as key_store
 from server.store import submissions as store
 from server.store.driver import Driver
 from server.store.tables import Actor as ActorRow
@@ -73,6 +77,7 @@ class IncomingFile:
     name: str
     content_type: str | None
     file: BinaryIO
+    field: str | None = None  # the multipart field name, when it came as a part
 
 
 _StoredRows = tuple[Submission, SubmissionDef, list[SubmissionAttachment]]
@@ -109,6 +114,12 @@ class IngestResult:
 def identify(xml: bytes) -> SubmissionInfo:
     try:
         return read_submission(xml)
+    except MissingInstanceId as error:
+        if error.encrypted:
+            raise problems.missing_parameter(
+                "instanceId (required for encrypted submissions)"
+            ) from error
+        raise problems.unparseable("xml", len(xml), str(error)) from error
     except XmlError as error:
         raise problems.unparseable("xml", len(xml), str(error)) from error
 
@@ -136,7 +147,7 @@ def ingest(
         expected_form_id=expected_form_id,
         draft=draft,
     )
-    staged.received = _store_files(services, files, staged.expected)
+    staged.received = _store_files(services, files, staged.expected, by_field=staged.encrypted)
     if staged.info.deprecated_id is None:
         try:
             # Committed with other submissions arriving at the same moment (one flush).
@@ -174,7 +185,9 @@ async def ingest_async(
         user_agent=user_agent,
     )
     if files:
-        staged.received = await asyncio.to_thread(_store_files, services, files, staged.expected)
+        staged.received = await asyncio.to_thread(
+            _store_files, services, files, staged.expected, by_field=staged.encrypted
+        )
     if staged.info.deprecated_id is None:
         try:
             ids = await services.db.write_together_async(staged.insert_new)
@@ -202,14 +215,22 @@ class _Staged:
     now: datetime
     received: dict[str, tuple[BlobRef, str | None]] = field(default_factory=dict)
 
-    def attachment_rows(self) -> list[tuple[str, str | None, str | None]]:
-        """(name, blob SHA-256, content type) of every expected file, received or not."""
-        return [
-            (name, self.received[name][0].sha256, self.received[name][1])
-            if name in self.received
-            else (name, None, None)
-            for name in self.expected
-        ]
+    @property
+    def encrypted(self) -> bool:
+        return self.info.manifest is not None
+
+    def attachment_rows(self) -> list[tuple[str, str | None, str | None, int | None]]:
+        """(name, blob SHA-256, content type, encrypted file index) of every expected file,
+        received or not."""
+        rows: list[tuple[str, str | None, str | None, int | None]] = []
+        for index, name in enumerate(self.expected):
+            enc_index = index if self.encrypted else None
+            if name in self.received:
+                ref, content_type = self.received[name]
+                rows.append((name, ref.sha256, content_type, enc_index))
+            else:
+                rows.append((name, None, None, enc_index))
+        return rows
 
     def version_columns(self) -> dict[str, Any]:
         """The first version's columns, as `insert_new` stores them and `created` shows them."""
@@ -224,6 +245,7 @@ class _Staged:
             device_id=self.device_id,
             user_agent=self.user_agent,
             fields=self.values,
+            **_encryption_columns(self.info.manifest),
         )
 
     def insert_new(self, driver: Driver) -> tuple[int, int]:
@@ -266,9 +288,13 @@ class _Staged:
             )
             attachments = [
                 SubmissionAttachment(
-                    submission_def_id=definition_id, name=n, blob_sha=b, content_type=t
+                    submission_def_id=definition_id,
+                    name=n,
+                    blob_sha=b,
+                    content_type=t,
+                    enc_index=i,
                 )
-                for n, b, t in self.attachment_rows()
+                for n, b, t, i in self.attachment_rows()
             ]
             return submission, definition, attachments
 
@@ -296,8 +322,19 @@ def _stage(
         actor = resolve_caller(services, caller, driver)
         require_project(driver, actor, project_id)
         target = _target_definition(driver, services.db.url, actor, project_id, info, draft=draft)
-    values = flatten_values(info.root, target.fields)
-    expected = attachment_names(values, target.fields)
+        public_key = (
+            key_store.public_key_of_def(driver, form_def_id=target.form_def_id)
+            if info.manifest is not None
+            else None
+        )
+    if info.manifest is not None:
+        # Encrypted: the server reads only the manifest; its values stay sealed.
+        _check_manifest(info.manifest, public_key)
+        values: dict[str, Any] = {}
+        expected = info.manifest.files
+    else:
+        values = flatten_values(info.root, target.fields)
+        expected = attachment_names(values, target.fields)
     for name in expected:
         if len(name) > MAX_ATTACHMENT_NAME:
             raise problems.unexpected_value(
@@ -318,6 +355,36 @@ def _stage(
         user_agent=user_agent[:MAX_USER_AGENT] if user_agent else None,
         now=utcnow(),
     )
+
+
+def _check_manifest(manifest: EncryptedManifest, public_key: str | None) -> None:
+    """Refuse a manifest whose wrapped key cannot be one (missing, not base64, not one RSA
+    block of the form's key): the phone keeps it and says why, instead of the server
+    storing a submission no passphrase will ever open."""
+    if manifest.local_key is None:
+        raise problems.missing_parameter("base64EncryptedKey")
+    if public_key is None:
+        return
+    try:
+        key = load_public_key(public_key)
+    except ValueError:
+        return  # a self-supplied "key" that is not one: Central accepts it, so do we
+    if not wrapped_key_fits(key, manifest.local_key):
+        raise problems.unexpected_value(
+            "base64EncryptedKey",
+            manifest.local_key[:40] + ("…" if len(manifest.local_key) > 40 else ""),
+            "it is not a key encrypted with this form's public key (wrong length or not base64).",
+        )
+
+
+def _encryption_columns(manifest: EncryptedManifest | None) -> dict[str, Any]:
+    if manifest is None:
+        return {"local_key": None, "enc_data_attachment_name": None, "signature": None}
+    return {
+        "local_key": manifest.local_key,
+        "enc_data_attachment_name": manifest.xml_file,
+        "signature": manifest.signature,
+    }
 
 
 def _record_retrying(services: Services, staged: _Staged) -> IngestResult:
@@ -388,14 +455,17 @@ def _target_definition(
 
 
 def _store_files(
-    services: Services, files: list[IncomingFile], expected: list[str]
+    services: Services, files: list[IncomingFile], expected: list[str], *, by_field: bool = False
 ) -> dict[str, tuple[BlobRef, str | None]]:
-    """Write the expected attachments among ``files`` to the blob store; ignore the rest."""
+    """Write the expected attachments among ``files`` to the blob store; ignore the rest.
+    An encrypted submission's files are found by their multipart field name, as Central
+    finds them (Collect names the field after the file)."""
     wanted = set(expected)
     received: dict[str, tuple[BlobRef, str | None]] = {}
     for incoming in files:
-        if incoming.name in wanted and incoming.name not in received:
-            received[incoming.name] = (
+        name = (incoming.field or incoming.name) if by_field else incoming.name
+        if name in wanted and name not in received:
+            received[name] = (
                 services.blobs.put_file(incoming.file),
                 _known_type(incoming.content_type),
             )
@@ -481,20 +551,20 @@ def _record(services: Services, staged: _Staged) -> IngestResult:
             user_agent=staged.user_agent,
             fields=staged.values,
             now=now,
+            **_encryption_columns(staged.info.manifest),
         )
         assert definition.id is not None
-        attachments = []
-        for name in staged.expected:
-            ref_and_type = received.get(name)
-            attachments.append(
-                store.insert_attachment(
-                    session,
-                    submission_def_id=definition.id,
-                    name=name,
-                    blob_sha=ref_and_type[0].sha256 if ref_and_type else None,
-                    content_type=ref_and_type[1] if ref_and_type else None,
-                )
+        attachments = [
+            store.insert_attachment(
+                session,
+                submission_def_id=definition.id,
+                name=name,
+                blob_sha=blob_sha,
+                content_type=content_type,
+                enc_index=enc_index,
             )
+            for name, blob_sha, content_type, enc_index in staged.attachment_rows()
+        ]
         made = (submission, definition, attachments)
         return IngestResult(created=True, rows=lambda: made)
 

@@ -21,6 +21,7 @@ from server.store.tables import (
     Form,
     FormAttachment,
     FormDef,
+    Key,
     Project,
     Submission,
     SubmissionAttachment,
@@ -81,10 +82,22 @@ def project_json(project: Project) -> dict[str, Any]:
         "name": project.name,
         "description": project.description,
         "archived": project.archived,
-        "keyId": None,
+        "keyId": project.key_id,
         "createdAt": timestamp(project.created_at),
         "updatedAt": timestamp(project.updated_at),
         "deletedAt": timestamp(project.deleted_at),
+    }
+
+
+def key_json(key: Key) -> dict[str, Any]:
+    """A key as ``…/submissions/keys`` lists it: a self-supplied key has no hint and
+    ``managed`` null."""
+    return {
+        "id": key.id,
+        "public": key.public,
+        "managed": True if key.managed else None,
+        "hint": key.hint,
+        "createdAt": timestamp(key.created_at),
     }
 
 

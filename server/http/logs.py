@@ -5,7 +5,9 @@ also sent back as ``X-Request-ID``), so one request's lines can be found togethe
 Secrets are blanked out of every line: an app user's token is part of its URLs
 (``/v1/key/{token}/…``, ``/v1/test/{token}/…``), and a stray ``Authorization`` header or
 ``password`` field in a message is cut as well; anyone reading the logs could
-otherwise act as that phone or that person.
+otherwise act as that phone or that person. So are passphrases of encrypted forms: a
+``passphrase`` field, and the values of numbered query parameters (``?1=…``, how
+Central's clients pass a managed key's passphrase to an export).
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ from typing import Any
 
 TOKEN_IN_PATH = re.compile(r"(/v1/(?:key|test)/)[^/\s\"]+")
 AUTH_HEADER = re.compile(r"\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
-PASSWORD_FIELD = re.compile(r"(['\"]?password['\"]?\s*[:=]\s*)(['\"]).*?\2", re.IGNORECASE)
+PASSWORD_FIELD = re.compile(
+    r"(['\"]?(?:password|passphrase)['\"]?\s*[:=]\s*)(['\"]).*?\2", re.IGNORECASE
+)
+KEY_ID_PARAMETER = re.compile(r"([?&]\d+=)[^&\s\"']*")
 REDACTED = "[redacted]"
 
 request_id: ContextVar[str | None] = ContextVar("jaring_request_id", default=None)
@@ -37,6 +42,7 @@ def redact(text: str) -> str:
     """``text`` with tokens, Authorization values and password fields blanked out."""
     text = TOKEN_IN_PATH.sub(rf"\1{REDACTED}", text)
     text = AUTH_HEADER.sub(rf"\1 {REDACTED}", text)
+    text = KEY_ID_PARAMETER.sub(rf"\1{REDACTED}", text)
     return PASSWORD_FIELD.sub(rf"\1\2{REDACTED}\2", text)
 
 

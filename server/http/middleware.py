@@ -193,6 +193,7 @@ class RequestContext:
                 extra={
                     "method": scope.get("method"),
                     "path": logs.redact(scope.get("path", "")),
+                    **_query_of(scope),
                     "status": status,
                     "duration_ms": round((time.monotonic() - started) * 1000, 1),
                     "client": address,
@@ -200,6 +201,12 @@ class RequestContext:
             )
             ratelimit.client_address.reset(address_token)
             logs.request_id.reset(id_token)
+
+
+def _query_of(scope: Scope) -> dict[str, str]:
+    """The query string for the access log, secrets blanked (passphrases of exports)."""
+    query = scope.get("query_string", b"").decode("latin-1")
+    return {"query": logs.redact(f"?{query}")[1:]} if query else {}
 
 
 def _request_id_from(scope: Scope) -> str:

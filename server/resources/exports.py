@@ -4,11 +4,17 @@ Options as Central reads them, from the query string (or, on POST, also from a J
 form-encoded body): ``attachments``, ``groupPaths``, ``splitSelectMultiples``,
 ``deletedFields``, ``$filter``; for XLSX ``labels`` and ``language``; for GeoJSON
 ``fieldpath``, ``$filter`` and ``limit``. A matching ``If-None-Match`` is answered 304.
+
+Passphrases for encrypted submissions come as Central takes them: every parameter whose
+name is a number is a managed key's id and its value that key's passphrase
+(``?1=…``, or better a POST body, JSON ``{"1": "…"}`` or a form ``1=…``, which no
+access log or browser history keeps).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
@@ -17,19 +23,20 @@ from fastapi.responses import Response, StreamingResponse
 
 from server.domain import exports
 from server.http.auth import ActorDep, ServicesDep
-from server.http.params import flag
+from server.http.params import bounded_body, flag
 
 router = APIRouter(tags=["exports"])
 
 BASE = "/projects/{project_id}/forms/{xml_form_id}/submissions"
 MAX_PARAMS_BODY = 100_000
+KEY_ID = re.compile(r"^\d{1,9}$")
 
 
 async def _params(request: Request) -> dict[str, str]:
     params: dict[str, str] = dict(request.query_params)
     if request.method == "POST":
-        body = await request.body()
-        if body and len(body) <= MAX_PARAMS_BODY:
+        body = await bounded_body(request, MAX_PARAMS_BODY)
+        if body:
             content_type = request.headers.get("content-type", "")
             if "json" in content_type:
                 try:
@@ -54,6 +61,7 @@ def _csv_options(params: dict[str, str], *, attachments_default: bool = True) ->
         ),
         deleted_fields=flag(params.get("deletedFields"), name="deletedFields"),
         filter=params.get("$filter"),
+        passphrases={int(k): v for k, v in params.items() if KEY_ID.match(k)},
     )
 
 

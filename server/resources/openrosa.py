@@ -157,7 +157,12 @@ async def submission_parts(
             raise problems.missing_multipart_field(XML_PART)
         xml = await xml_part.read() if isinstance(xml_part, UploadFile) else xml_part.encode()
         files = [
-            IncomingFile(name=part.filename or key, content_type=part.content_type, file=part.file)
+            IncomingFile(
+                name=part.filename or key,
+                content_type=part.content_type,
+                file=part.file,
+                field=key,
+            )
             for key, part in form.multi_items()
             if key != XML_PART and isinstance(part, UploadFile)
         ]

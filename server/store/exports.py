@@ -63,10 +63,25 @@ class ExportRow:
     attachments_expected: int
     instance_name: str | None
     values: dict[str, Any]
+    # Encrypted submissions: the wrapped key (None for plain ones), the form version's key,
+    # the version's own instanceID (its IVs), and its encrypted XML's blob and index.
+    local_key: str | None = None
+    key_id: int | None = None
+    version_instance_id: str | None = None
+    enc_xml_sha: str | None = None
+    enc_xml_index: int | None = None
+    decrypted: bool = False
 
     @property
     def cursor(self) -> Cursor:
         return Cursor(self.created_at, self.id)
+
+    @property
+    def status(self) -> str | None:
+        """Central's ``__system.status``: None for plain or decrypted rows."""
+        if self.local_key is None or self.decrypted:
+            return None
+        return "notDecrypted" if self.enc_xml_sha is not None else "missingEncryptedFormData"
 
 
 def filter_clause(expr: f.Expr | None, *, dialect: str) -> ColumnElement[bool]:
@@ -337,6 +352,23 @@ def _details(session: Session, page: Any) -> list[ExportRow]:
         )
         .scalar_subquery()
     )
+    enc_xml = aliased(SubmissionAttachment)
+    enc_xml_sha = (
+        select(enc_xml.blob_sha)
+        .where(
+            enc_xml.submission_def_id == current.id,
+            enc_xml.name == current.enc_data_attachment_name,
+        )
+        .scalar_subquery()
+    )
+    enc_xml_index = (
+        select(enc_xml.enc_index)
+        .where(
+            enc_xml.submission_def_id == current.id,
+            enc_xml.name == current.enc_data_attachment_name,
+        )
+        .scalar_subquery()
+    )
     query = (
         select(
             col(Submission.id),
@@ -354,6 +386,11 @@ def _details(session: Session, page: Any) -> list[ExportRow]:
             edits,
             present,
             expected,
+            current.local_key,
+            version_def.key_id,
+            current.instance_id,
+            enc_xml_sha,
+            enc_xml_index,
         )
         .select_from(Submission)
         .join(current, and_(current.submission_id == Submission.id, current.current))
@@ -383,6 +420,11 @@ def _details(session: Session, page: Any) -> list[ExportRow]:
         n_defs,
         n_present,
         n_expected,
+        local_key,
+        key_id,
+        version_instance_id,
+        xml_sha,
+        xml_index,
     ) in session.exec(query):  # type: ignore[call-overload]
         rows.append(
             ExportRow(
@@ -401,6 +443,11 @@ def _details(session: Session, page: Any) -> list[ExportRow]:
                 attachments_expected=int(n_expected or 0),
                 instance_name=name,
                 values=values or {},
+                local_key=local_key,
+                key_id=key_id,
+                version_instance_id=version_instance_id,
+                enc_xml_sha=xml_sha,
+                enc_xml_index=xml_index,
             )
         )
     return rows
@@ -447,23 +494,50 @@ def etag_parts(session: Session, *, form_id: int) -> tuple[int, int, str]:
     return int(row[0] or 0), int(row[1] or 0), str(row[2])
 
 
+@dataclass(frozen=True)
+class AttachmentRow:
+    """A received attachment of a current version; for an encrypted one, what decrypts it
+    (the XML's encrypted file is left out: it is the row itself)."""
+
+    submission_id: int
+    name: str
+    blob_sha: str
+    enc_index: int | None = None
+    local_key: str | None = None
+    instance_id: str | None = None
+    key_id: int | None = None
+
+
 def attachments_page(
     session: Session, *, form_id: int, until_id: int, after: tuple[int, str] | None, limit: int
-) -> list[tuple[int, str, str]]:
-    """(submission id, name, blob sha) of received attachments of current versions."""
+) -> list[AttachmentRow]:
+    """Received attachments of current versions, by submission id and name."""
     query = (
-        select(Submission.id, SubmissionAttachment.name, SubmissionAttachment.blob_sha)
+        select(
+            Submission.id,
+            SubmissionAttachment.name,
+            SubmissionAttachment.blob_sha,
+            SubmissionAttachment.enc_index,
+            SubmissionDef.local_key,
+            SubmissionDef.instance_id,
+            FormDef.key_id,
+        )
         .join(SubmissionDef, col(SubmissionDef.submission_id) == col(Submission.id))
         .join(
             SubmissionAttachment,
             col(SubmissionAttachment.submission_def_id) == col(SubmissionDef.id),
         )
+        .join(FormDef, col(FormDef.id) == col(SubmissionDef.form_def_id))
         .where(
             col(Submission.form_id) == form_id,
             col(Submission.id) <= until_id,
             col(Submission.deleted_at).is_(None),
             col(SubmissionDef.current),
             col(SubmissionAttachment.blob_sha).is_not(None),
+            or_(
+                col(SubmissionDef.local_key).is_(None),
+                col(SubmissionAttachment.name) != col(SubmissionDef.enc_data_attachment_name),
+            ),
         )
     )
     if after is not None:
@@ -474,7 +548,10 @@ def attachments_page(
             )
         )
     query = query.order_by(col(Submission.id), col(SubmissionAttachment.name)).limit(limit)
-    return [(int(a), str(b), str(c)) for a, b, c in session.exec(query)]
+    return [
+        AttachmentRow(int(i), str(name), str(sha), index, local_key, instance_id, key_id)
+        for i, name, sha, index, local_key, instance_id, key_id in session.exec(query)
+    ]
 
 
 def iterate_rows(

@@ -36,6 +36,7 @@ def insert_form_def(
     schema: list[dict[str, Any]],
     xlsx_blob: str | None,
     now: datetime,
+    key_id: int | None = None,
 ) -> FormDef:
     form_def = FormDef(
         form_id=form_id,
@@ -46,6 +47,7 @@ def insert_form_def(
         sha256=sha256,
         schema_=schema,
         xlsx_blob=xlsx_blob,
+        key_id=key_id,
         created_at=now,
     )
     session.add(form_def)

@@ -67,6 +67,9 @@ def insert_submission_def(
     user_agent: str | None,
     fields: dict[str, Any],
     now: datetime,
+    local_key: str | None = None,
+    enc_data_attachment_name: str | None = None,
+    signature: str | None = None,
 ) -> SubmissionDef:
     submission_def = SubmissionDef(
         submission_id=submission_id,
@@ -82,6 +85,9 @@ def insert_submission_def(
         current=True,
         fields=fields,
         created_at=now,
+        local_key=local_key,
+        enc_data_attachment_name=enc_data_attachment_name,
+        signature=signature,
     )
     session.add(submission_def)
     session.flush()
@@ -131,12 +137,14 @@ def insert_attachment(
     name: str,
     blob_sha: str | None,
     content_type: str | None,
+    enc_index: int | None = None,
 ) -> SubmissionAttachment:
     attachment = SubmissionAttachment(
         submission_def_id=submission_def_id,
         name=name,
         blob_sha=blob_sha,
         content_type=content_type,
+        enc_index=enc_index,
     )
     session.add(attachment)
     session.flush()
@@ -262,11 +270,14 @@ _INSERT_SUBMISSION_DEF = Statement(
         "current",
         "fields",
         "created_at",
+        "local_key",
+        "enc_data_attachment_name",
+        "signature",
     ],
 )
 _INSERT_ATTACHMENT = Statement(
     sa.insert(SubmissionAttachment.__table__),  # type: ignore[attr-defined]
-    columns=["submission_def_id", "name", "blob_sha", "content_type"],
+    columns=["submission_def_id", "name", "blob_sha", "content_type", "enc_index"],
 )
 
 
@@ -283,12 +294,16 @@ def insert_new_submission(
     device_id: str | None,
     user_agent: str | None,
     fields: dict[str, Any],
-    attachments: list[tuple[str, str | None, str | None]],
+    attachments: list[tuple[str, str | None, str | None, int | None]],
     now: datetime,
+    local_key: str | None = None,
+    enc_data_attachment_name: str | None = None,
+    signature: str | None = None,
 ) -> tuple[int, int]:
     """A submission, its first version and its expected attachments (name, blob SHA-256
-    or None, content type); returns the submission's and the version's ids. A unique
-    constraint refuses an instanceID the form already has (IntegrityError)."""
+    or None, content type, encrypted file index); returns the submission's and the
+    version's ids. A unique constraint refuses an instanceID the form already has
+    (IntegrityError)."""
     submission_id = driver.scalar(
         _INSERT_SUBMISSION,
         {
@@ -316,14 +331,23 @@ def insert_new_submission(
             "current": True,
             "fields": fields,
             "created_at": now,
+            "local_key": local_key,
+            "enc_data_attachment_name": enc_data_attachment_name,
+            "signature": signature,
         },
     )
     if attachments:
         driver.execute_many(
             _INSERT_ATTACHMENT,
             [
-                {"submission_def_id": def_id, "name": n, "blob_sha": b, "content_type": t}
-                for n, b, t in attachments
+                {
+                    "submission_def_id": def_id,
+                    "name": n,
+                    "blob_sha": b,
+                    "content_type": t,
+                    "enc_index": i,
+                }
+                for n, b, t, i in attachments
             ],
         )
     assert submission_id is not None and def_id is not None

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -68,12 +68,28 @@ class Assignment(SQLModel, table=True):
     scope: str = Field(max_length=60, index=True)
 
 
+class Key(SQLModel, table=True):
+    """A form's RSA public key; for a managed key, also its private key sealed under the
+    analysts' passphrase (Central's record, see `server.data.encryption`)."""
+
+    __tablename__ = "keys"
+    __table_args__ = (UniqueConstraint("public", name="uq_keys_public"),)
+    id: int | None = Field(default=None, primary_key=True)
+    public: str = Field(sa_column=Column(Text, nullable=False))
+    private: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    managed: bool | None = None
+    hint: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime
+
+
 class Project(SQLModel, table=True):
     __tablename__ = "projects"
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=300)
     description: str | None = None
     archived: bool = False
+    # The managed key, once managed encryption is on (it cannot be turned off).
+    key_id: int | None = None
     created_at: datetime
     updated_at: datetime | None = None
     deleted_at: datetime | None = None
@@ -177,6 +193,11 @@ class SubmissionDef(SQLModel, table=True):
     current: bool = True
     fields: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     created_at: datetime
+    # An encrypted submission (its XML is the manifest): the AES key wrapped with the
+    # form's public key, the name of the encrypted XML file, and Collect's signature.
+    local_key: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    enc_data_attachment_name: str | None = Field(default=None, max_length=300)
+    signature: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class SubmissionAttachment(SQLModel, table=True):
@@ -191,6 +212,8 @@ class SubmissionAttachment(SQLModel, table=True):
     name: str = Field(max_length=300)
     blob_sha: str | None = Field(default=None, max_length=64)
     content_type: str | None = Field(default=None, max_length=200)
+    # An encrypted file's place in the manifest (media first, the XML last): its IV.
+    enc_index: int | None = None
 
 
 class Audit(SQLModel, table=True):

@@ -11,6 +11,7 @@ import mimetypes
 from dataclasses import dataclass
 from pathlib import Path
 
+from server.data.encryption import plain_version
 from server.data.xform import read_xform
 from server.domain import Services, forms
 from server.domain.access import SYSTEM
@@ -23,6 +24,7 @@ class PublishOutcome:
     form_id: str
     version: str
     action: str  # "created", "updated" or "unchanged"
+    encrypted: bool = False  # whether its submissions now come encrypted
 
 
 def publish_instruments(
@@ -46,9 +48,16 @@ def publish_instruments(
             view is not None
             and view.form.current_def_id is not None
             and view.definition
-            and (view.definition.version == compiled.version)
+            and plain_version(view.definition.version) == compiled.version
         ):
-            outcomes.append(PublishOutcome(compiled.form_id, compiled.version, "unchanged"))
+            outcomes.append(
+                PublishOutcome(
+                    compiled.form_id,
+                    compiled.version,
+                    "unchanged",
+                    view.definition.key_id is not None,
+                )
+            )
             continue
         if view is None:
             forms.create_form(
@@ -76,5 +85,9 @@ def publish_instruments(
                     content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
                 )
         forms.publish_draft(services, SYSTEM, project_id=project_id, xml_form_id=compiled.form_id)
-        outcomes.append(PublishOutcome(compiled.form_id, compiled.version, action))
+        published = forms.get_form(
+            services, SYSTEM, project_id=project_id, xml_form_id=compiled.form_id
+        ).definition
+        encrypted = published is not None and published.key_id is not None
+        outcomes.append(PublishOutcome(compiled.form_id, compiled.version, action, encrypted))
     return outcomes

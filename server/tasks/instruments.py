@@ -32,6 +32,9 @@ from openpyxl import load_workbook
 from server.external.odk_validate import validate_xform
 from server.external.xlsform import XlsFormError, convert_xlsform
 
+# Instruments whose answers are personal (the member interview): they are meant to be
+# encrypted with the project's managed key before fieldwork (see instruments/README.md).
+MEANT_ENCRYPTED = frozenset({"ess_wawancara_anggota"})
 LANGUAGES = ("Bahasa Indonesia (id)", "English (en)")
 DEFAULT_LANGUAGE = LANGUAGES[0]
 TRANSLATED_COLUMNS = ("label", "hint", "constraint_message", "required_message", "guidance_hint")
@@ -88,6 +91,17 @@ class CompiledInstrument:
 
 
 # Reading workbooks ------------------------------------------------------------------------
+
+
+def unencrypted_warning(form_id: str) -> str:
+    """What `jaring setup` and `jaring forms push` say of an instrument meant to be
+    encrypted that is published without encryption."""
+    return (
+        f"WARNING: {form_id} is published WITHOUT encryption: its answers would be readable"
+        " on the server. Before real interviews, turn on managed encryption for the project"
+        " (console: project settings > Encryption, or POST /v1/projects/{id}/key); see"
+        " instruments/README.md, 'Encrypting the member interview'."
+    )
 
 
 def find_instruments(directory: Path) -> list[Path]:

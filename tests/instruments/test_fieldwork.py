@@ -1,9 +1,13 @@
 """The instruments filled by JavaRosa, the engine inside ODK Collect, along the paths a field
-team meets: an interview answered in full, and one the respondent declines."""
+team meets: an interview answered in full, one the respondent declines question by question,
+one she stops early, one that is not private."""
 
 from __future__ import annotations
 
-from tests.instruments.conftest import FillPaths
+import pytest
+
+from server.tasks.instruments import read_workbook, sheet_records
+from tests.instruments.conftest import INSTRUMENTS, FillPaths
 
 PLACE = {
     "provinsi": "53",
@@ -11,23 +15,241 @@ PLACE = {
     "kecamatan": "53.01.06",
     "desa": "53.01.06.1001",
 }
-ENUMERATOR = {"kode_pendata": "E012", "tahun_berdiri": "2015"}
+ENUMERATOR = {"kode_pendata": "E012"}
 CODE = {"kode_inisiatif": "53-KWT0012"}
+TMJ = "tidak_mau_jawab"
+
+# Questions of the member interview the enumerator answers, or that decide whether there is
+# an interview at all; every other question is put to the respondent.
+NOT_PUT_TO_HER = {"kode_pendata", "kode_inisiatif", "usia_18", "persetujuan", "sendirian"}
+CHECKPOINTS = ["lanjut_b2", "lanjut_b3", "lanjut_b4", "lanjut_b6"]
+SECTIONS = {
+    "lanjut_b2": "b2",
+    "lanjut_b3": "b3",
+    "lanjut_b4": "b4",
+    "lanjut_b6": "b6",
+}
+
+DECISION_INPUTS = {
+    f"masukan_{d}"
+    for d in (
+        "produksi",
+        "penggunaan_pendapatan",
+        "pembelian_aset",
+        "pinjaman",
+        "ikut_pelatihan",
+        "kesehatan_sendiri",
+    )
+}
+
+INTERVIEW_START = {
+    **ENUMERATOR,
+    **CODE,
+    "usia_18": "ya",
+    "persetujuan": "ya",
+    "sendirian": "ya",
+}
+PROFILE_START = {
+    **ENUMERATOR,
+    **CODE,
+    **PLACE,
+    "persetujuan": "ya",
+    "kolektif": "ya",
+    "aktif_12bln": "ya",
+    "swakelola": "ya",
+    "tahun_berdiri": "2015",
+}
+
+
+def rows(stem: str) -> list[dict[str, str]]:
+    return [r for _n, r in sheet_records(read_workbook(INSTRUMENTS / f"{stem}.xlsx")["survey"])]
+
+
+def choice_lists(stem: str) -> dict[str, list[str]]:
+    lists: dict[str, list[str]] = {}
+    for _n, r in sheet_records(read_workbook(INSTRUMENTS / f"{stem}.xlsx")["choices"]):
+        lists.setdefault(r["list_name"], []).append(r["name"])
+    return lists
+
+
+def groups_of(stem: str) -> dict[str, list[str]]:
+    """Field name → the names of its enclosing groups, outermost first."""
+    out: dict[str, list[str]] = {}
+    stack: list[str] = []
+    for r in rows(stem):
+        kind = r["type"]
+        if kind in ("end_group", "end_repeat"):
+            stack.pop()
+            continue
+        if r.get("name"):
+            out[r["name"]] = list(stack)
+        if kind in ("begin_group", "begin_repeat"):
+            stack.append(r["name"])
+    return out
+
+
+def put_to_her() -> list[dict[str, str]]:
+    """The member interview's questions put to the respondent herself."""
+    hidden = ("calculate", "note", "begin_group", "end_group", "start", "end", "today")
+    return [
+        r
+        for r in rows("member_interview")
+        if r["type"].split()[0] not in hidden + ("deviceid", "username")
+        and r["name"] not in NOT_PUT_TO_HER
+        and not r["name"].startswith("lanjut_")
+    ]
+
+
+# A way to decline ---------------------------------------------------------------------------
+
+
+def test_every_choice_question_put_to_her_can_be_declined() -> None:
+    lists = choice_lists("member_interview")
+    questions = put_to_her()
+    assert len(questions) > 30
+    for r in questions:
+        words = r["type"].split()
+        if words[0] in ("select_one", "select_multiple"):
+            assert TMJ in lists[words[1]], r["name"]
+        if words[0] == "select_multiple":
+            assert f"selected(., '{TMJ}')" in r["constraint"], r["name"]
+
+
+def test_what_cannot_carry_a_choice_is_optional_or_declined_with_its_section() -> None:
+    """Hours are numbers: time use is declined as a whole at its stop point; texts are
+    never required."""
+    groups = groups_of("member_interview")
+    for r in put_to_her():
+        kind = r["type"].split()[0]
+        if kind in ("select_one", "select_multiple"):
+            continue
+        if r.get("required") == "yes":
+            assert kind == "decimal" and "b6" in groups[r["name"]], r["name"]
+    lists = choice_lists("member_interview")
+    checkpoint = next(r for r in rows("member_interview") if r["name"] == "lanjut_b6")
+    assert "lewati" in lists[checkpoint["type"].split()[1]]
+
+
+def test_declining_every_question_still_finishes_the_interview(fill: FillPaths) -> None:
+    path = {
+        **INTERVIEW_START,
+        **{name: "lanjut" for name in CHECKPOINTS},
+        "lanjut_b6": "lewati",
+        "*default": TMJ,
+    }
+    (declined,) = fill("member_interview", [path])
+    assert declined.error is None and declined.finished
+    answers = dict(declined.asked)
+    her = {r["name"] for r in put_to_her()} - set(path)
+    optional = {r["name"] for r in put_to_her() if r.get("required") != "yes"}
+    for name, value in answers.items():
+        if name in her:
+            assert value == TMJ or (value == "" and name in optional), (name, value)
+    sensitive = {
+        "porsi_pendapatan",
+        "punya_rekening",
+        "pinjam_12bln",
+        "aset_atas_nama",
+        "kelompok_lain",
+    } | {f"{who}_{d}" for who in ("pengambil", "bisa") for d in ("produksi", "pinjaman")}
+    assert sensitive <= set(answers)
+    assert not any(name.startswith("jam_") for name in answers)
+    assert not any(name.startswith("masukan_") and name in DECISION_INPUTS for name in answers)
+    assert "rujukan" in declined.notes
+    assert declined.values()["status_wawancara"] == "selesai"
+
+
+def test_prefer_not_to_answer_cannot_be_combined(fill: FillPaths) -> None:
+    lists = choice_lists("member_interview")
+    multiple = [r for r in put_to_her() if r["type"].startswith("select_multiple")]
+    assert len(multiple) >= 8
+    paths = []
+    for r in multiple:
+        other = next(c for c in lists[r["type"].split()[1]] if c != TMJ)
+        paths.append(
+            {
+                **INTERVIEW_START,
+                **{name: "lanjut" for name in CHECKPOINTS},
+                "pinjam_12bln": "ya",
+                r["name"]: f"{other} {TMJ}",
+                "*fill": "yes",
+            }
+        )
+    for r, result in zip(multiple, fill("member_interview", paths), strict=True):
+        assert result.error is not None, r["name"]
+        assert result.error.startswith(f"{r['name']} = ") and "constraint" in result.error
+
+
+# Stopping early ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stop_at", CHECKPOINTS)
+def test_an_interview_stopped_early_is_complete_so_far(fill: FillPaths, stop_at: str) -> None:
+    before = CHECKPOINTS[: CHECKPOINTS.index(stop_at)]
+    path = {
+        **INTERVIEW_START,
+        **{name: "lanjut" for name in before},
+        stop_at: "berhenti",
+        "*fill": "yes",
+    }
+    (stopped,) = fill("member_interview", [path])
+    assert stopped.error is None and stopped.finished
+    values = stopped.values()
+    assert values["status_wawancara"] == f"berhenti_sebelum_{SECTIONS[stop_at]}"
+    assert values["usia_kelompok"], "answers given before the stop are kept"
+    groups = groups_of("member_interview")
+    later = {SECTIONS[c] for c in CHECKPOINTS[CHECKPOINTS.index(stop_at) :]} | {"b5", "b7"}
+    if stop_at == "lanjut_b6":
+        later -= {"b5"}
+    asked_later = [n for n in stopped.questions if set(groups.get(n, [])) & later]
+    assert asked_later == []
+    assert "pesan_kebijakan" not in stopped.questions
+    assert "rujukan" in stopped.notes, "referral information is read to everyone"
+
+
+def test_the_profile_can_stop_before_governance_or_money(fill: FillPaths) -> None:
+    stop_a5, stop_a7 = fill(
+        "initiative_profile",
+        [
+            {**PROFILE_START, "lanjut_a5": "berhenti", "*fill": "yes"},
+            {**PROFILE_START, "lanjut_a5": "lanjut", "lanjut_a7": "berhenti", "*fill": "yes"},
+        ],
+    )
+    groups = groups_of("initiative_profile")
+    for stopped, status, skipped in (
+        (stop_a5, "berhenti_sebelum_a5", {"a5", "a6", "a7", "a8", "a9", "a10", "a11"}),
+        (stop_a7, "berhenti_sebelum_a7", {"a7", "a8", "a9", "a10", "a11"}),
+    ):
+        assert stopped.error is None and stopped.finished
+        assert stopped.values()["status_wawancara"] == status
+        assert stopped.values()["nama_inisiatif"]
+        assert not [n for n in stopped.questions if set(groups.get(n, [])) & skipped]
+
+
+# Whole forms --------------------------------------------------------------------------------
 
 
 def test_every_instrument_can_be_filled_to_the_end(fill: FillPaths) -> None:
-    for stem in ("initiative_profile", "member_interview", "field_visit_log"):
-        (done,) = fill(stem, [{**ENUMERATOR, **CODE, **PLACE, "*fill": "yes"}])
+    for stem, start in (
+        ("initiative_profile", PROFILE_START),
+        ("member_interview", {**INTERVIEW_START, **{c: "lanjut" for c in CHECKPOINTS}}),
+        ("field_visit_log", {**ENUMERATOR, **CODE, **PLACE}),
+    ):
+        (done,) = fill(stem, [{**start, "*fill": "yes"}])
         assert done.error is None, (stem, done.error)
         assert done.finished, stem
+        if stem != "field_visit_log":
+            assert done.values()["status_wawancara"] == "selesai"
 
 
 def test_a_refusal_ends_the_interview(fill: FillPaths) -> None:
     (profile,) = fill("initiative_profile", [{**ENUMERATOR, "persetujuan": "tidak"}])
     assert profile.finished and profile.error is None
     assert profile.questions == ["kode_pendata", "persetujuan"]
+    assert profile.values()["status_wawancara"] == "tidak_setuju"
     (interview,) = fill(
         "member_interview", [{**ENUMERATOR, **CODE, "usia_18": "ya", "persetujuan": "tidak"}]
     )
     assert interview.finished and interview.error is None
     assert "tidak_setuju" in interview.notes
+    assert interview.values()["status_wawancara"] == "tidak_setuju"

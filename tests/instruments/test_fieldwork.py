@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.tasks.instruments import read_workbook, sheet_records
+from server.tasks.instruments import CompiledInstrument, read_workbook, sheet_records
 from tests.instruments.conftest import INSTRUMENTS, FillPaths
 
 PLACE = {
@@ -224,6 +224,87 @@ def test_the_profile_can_stop_before_governance_or_money(fill: FillPaths) -> Non
         assert stopped.values()["status_wawancara"] == status
         assert stopped.values()["nama_inisiatif"]
         assert not [n for n in stopped.questions if set(groups.get(n, [])) & skipped]
+
+
+# Privacy ---------------------------------------------------------------------------------------
+
+
+def with_safety_module(xform: bytes) -> bytes:
+    """The member interview as a coordinator switches the safety module on after review."""
+    switched = xform.replace(
+        b'nodeset="/data/b0/modul_b8_aktif" type="string" calculate="\'0\'"',
+        b'nodeset="/data/b0/modul_b8_aktif" type="string" calculate="\'1\'"',
+    )
+    assert switched != xform
+    return switched
+
+
+def test_not_private_no_household_decisions_no_loans(fill: FillPaths) -> None:
+    everyone_hears = {**INTERVIEW_START, "sendirian": "tidak", "*fill": "yes"}
+    tried, skipped = fill(
+        "member_interview",
+        [
+            {**everyone_hears, **{name: "lanjut" for name in CHECKPOINTS}},
+            {
+                **everyone_hears,
+                **{name: "lanjut" for name in CHECKPOINTS},
+                "lanjut_b3": "tidak_pribadi",
+                "lanjut_b4": "tidak_pribadi",
+            },
+        ],
+    )
+    assert tried.error is not None and tried.error.startswith("lanjut_b3 = lanjut")
+    assert skipped.error is None and skipped.finished
+    assert "tidak_sendirian" in skipped.notes
+    assert {"pindah_b3", "pindah_b4"} <= set(skipped.notes)
+    groups = groups_of("member_interview")
+    asked = {g for name in skipped.questions for g in groups.get(name, [])}
+    assert "b3" not in asked and "b4" not in asked
+    assert {"b2", "b5", "b6", "b7"} <= asked
+    assert skipped.values()["status_wawancara"] == "selesai"
+
+
+def test_privacy_is_checked_again_before_each_private_section(fill: FillPaths) -> None:
+    (overheard,) = fill(
+        "member_interview",
+        [
+            {
+                **INTERVIEW_START,
+                **{name: "lanjut" for name in CHECKPOINTS},
+                "lanjut_b3": "tidak_pribadi",
+                "*fill": "yes",
+            }
+        ],
+    )
+    assert overheard.error is None and overheard.finished
+    groups = groups_of("member_interview")
+    asked = {g for name in overheard.questions for g in groups.get(name, [])}
+    assert "b3" not in asked and "b4" in asked
+    assert "pindah_b3" in overheard.notes
+
+
+def test_the_safety_module_once_switched_on_is_asked_only_in_private(
+    fill: FillPaths, instruments: dict[str, CompiledInstrument]
+) -> None:
+    xform = with_safety_module(instruments["member_interview"].xform)
+    answered = {**INTERVIEW_START, **{name: "lanjut" for name in CHECKPOINTS}, "*fill": "yes"}
+    alone, overheard, stopped = fill(
+        "member_interview",
+        [
+            {**answered, "lanjut_b8": "lanjut"},
+            {**answered, "sendirian": "tidak", "lanjut_b3": "lewati", "lanjut_b4": "lewati"},
+            {**answered, "lanjut_b8": "berhenti"},
+        ],
+        xform=xform,
+    )
+    for result in (alone, overheard, stopped):
+        assert result.error is None and result.finished
+    assert {"dilarang_ikut", "pendapatan_diambil"} <= set(alone.questions)
+    assert "lanjut_b8" not in overheard.questions
+    assert "dilarang_ikut" not in overheard.questions
+    assert stopped.values()["status_wawancara"] == "berhenti_sebelum_b8"
+    assert "dilarang_ikut" not in stopped.questions
+    assert "rujukan" in stopped.notes
 
 
 # Whole forms --------------------------------------------------------------------------------

@@ -4,9 +4,11 @@ one she stops early, one that is not private."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from server.tasks.instruments import CompiledInstrument, read_workbook, sheet_records
+from server.tasks.instruments import LANGUAGES, CompiledInstrument, read_workbook, sheet_records
 from tests.instruments.conftest import INSTRUMENTS, FillPaths
 
 PLACE = {
@@ -21,7 +23,14 @@ TMJ = "tidak_mau_jawab"
 
 # Questions of the member interview the enumerator answers, or that decide whether there is
 # an interview at all; every other question is put to the respondent.
-NOT_PUT_TO_HER = {"kode_pendata", "kode_inisiatif", "usia_18", "persetujuan", "sendirian"}
+NOT_PUT_TO_HER = {
+    "kode_pendata",
+    "kode_inisiatif",
+    "mode_latihan",
+    "usia_18",
+    "persetujuan",
+    "sendirian",
+}
 CHECKPOINTS = ["lanjut_b2", "lanjut_b3", "lanjut_b4", "lanjut_b6"]
 SECTIONS = {
     "lanjut_b2": "b2",
@@ -45,6 +54,7 @@ DECISION_INPUTS = {
 INTERVIEW_START = {
     **ENUMERATOR,
     **CODE,
+    "mode_latihan": "latihan",
     "usia_18": "ya",
     "persetujuan": "ya",
     "sendirian": "ya",
@@ -307,6 +317,54 @@ def test_the_safety_module_once_switched_on_is_asked_only_in_private(
     assert "rujukan" in stopped.notes
 
 
+# Encryption ----------------------------------------------------------------------------------
+
+
+def as_sent_with_managed_encryption(xform: bytes) -> bytes:
+    """The XForm as the server rewrites it once the project's managed encryption is on:
+    Central's ``[encrypted:…]`` suffix on the primary instance's version (and a public key,
+    which only Collect reads)."""
+    version = re.search(rb'<data id="ess_wawancara_anggota" version="([0-9]+)"', xform)
+    assert version
+    rewritten = xform.replace(version.group(0), version.group(0)[:-1] + b'[encrypted:AAGT9a1b]"', 1)
+    return rewritten.replace(b"</model>", b'<submission base64RsaPublicKey="MIIB"/></model>', 1)
+
+
+def test_encryption_is_promised_only_by_a_form_that_is_encrypted(
+    fill: FillPaths, instruments: dict[str, CompiledInstrument]
+) -> None:
+    consent = next(r for r in rows("member_interview") if r["name"] == "naskah_persetujuan")
+    for text in (consent[f"label::{lang}"] for lang in LANGUAGES):
+        assert "enkrip" not in text.lower() and "encrypt" not in text.lower()
+        assert "sandi" not in text.lower() and "password" not in text.lower()
+    path = {**INTERVIEW_START, "persetujuan": "tidak"}
+    del path["mode_latihan"]
+    (locked,) = fill(
+        "member_interview",
+        [path],
+        xform=as_sent_with_managed_encryption(instruments["member_interview"].xform),
+    )
+    assert locked.error is None and locked.finished
+    assert "mode_latihan" not in locked.questions
+    assert "naskah_terkunci" in locked.notes
+    assert locked.values()["terkunci"] == "1"
+    (training,) = fill("member_interview", [{**path, "mode_latihan": "latihan"}])
+    assert training.error is None and training.finished
+    assert "naskah_terkunci" not in training.notes
+    assert training.values()["terkunci"] == "0"
+
+
+def test_an_unencrypted_interview_never_reaches_a_real_respondent(fill: FillPaths) -> None:
+    (refused,) = fill(
+        "member_interview",
+        [{**INTERVIEW_START, "mode_latihan": "responden", "*fill": "yes"}],
+    )
+    assert refused.error is None and refused.finished
+    assert refused.questions == ["kode_pendata", "kode_inisiatif", "mode_latihan"]
+    assert "belum_terkunci" in refused.notes
+    assert refused.values()["status_wawancara"] == "belum_terkunci"
+
+
 # Whole forms --------------------------------------------------------------------------------
 
 
@@ -329,7 +387,16 @@ def test_a_refusal_ends_the_interview(fill: FillPaths) -> None:
     assert profile.questions == ["kode_pendata", "persetujuan"]
     assert profile.values()["status_wawancara"] == "tidak_setuju"
     (interview,) = fill(
-        "member_interview", [{**ENUMERATOR, **CODE, "usia_18": "ya", "persetujuan": "tidak"}]
+        "member_interview",
+        [
+            {
+                **ENUMERATOR,
+                **CODE,
+                "mode_latihan": "latihan",
+                "usia_18": "ya",
+                "persetujuan": "tidak",
+            }
+        ],
     )
     assert interview.finished and interview.error is None
     assert "tidak_setuju" in interview.notes

@@ -8,18 +8,19 @@ import re
 
 import pytest
 
-from server.tasks.instruments import LANGUAGES, CompiledInstrument, read_workbook, sheet_records
-from tests.instruments.conftest import INSTRUMENTS, FillPaths
-
-PLACE = {
-    "provinsi": "53",
-    "kab_kota": "53.01",
-    "kecamatan": "53.01.06",
-    "desa": "53.01.06.1001",
-}
-ENUMERATOR = {"kode_pendata": "E012"}
-CODE = {"kode_inisiatif": "53-KWT0012"}
-TMJ = "tidak_mau_jawab"
+from server.tasks.instruments import LANGUAGES, CompiledInstrument
+from tests.instruments.conftest import FillPaths
+from tests.instruments.support import (
+    CODE,
+    ENUMERATOR,
+    INTERVIEW_START,
+    PLACE,
+    PROFILE_START,
+    TMJ,
+    choice_lists,
+    groups_of,
+    rows,
+)
 
 # Questions of the member interview the enumerator answers, or that decide whether there is
 # an interview at all; every other question is put to the respondent.
@@ -50,52 +51,6 @@ DECISION_INPUTS = {
         "kesehatan_sendiri",
     )
 }
-
-INTERVIEW_START = {
-    **ENUMERATOR,
-    **CODE,
-    "mode_latihan": "latihan",
-    "usia_18": "ya",
-    "persetujuan": "ya",
-    "sendirian": "ya",
-}
-PROFILE_START = {
-    **ENUMERATOR,
-    **CODE,
-    **PLACE,
-    "persetujuan": "ya",
-    "kolektif": "ya",
-    "aktif_12bln": "ya",
-    "swakelola": "ya",
-    "tahun_berdiri": "2015",
-}
-
-
-def rows(stem: str) -> list[dict[str, str]]:
-    return [r for _n, r in sheet_records(read_workbook(INSTRUMENTS / f"{stem}.xlsx")["survey"])]
-
-
-def choice_lists(stem: str) -> dict[str, list[str]]:
-    lists: dict[str, list[str]] = {}
-    for _n, r in sheet_records(read_workbook(INSTRUMENTS / f"{stem}.xlsx")["choices"]):
-        lists.setdefault(r["list_name"], []).append(r["name"])
-    return lists
-
-
-def groups_of(stem: str) -> dict[str, list[str]]:
-    """Field name → the names of its enclosing groups, outermost first."""
-    out: dict[str, list[str]] = {}
-    stack: list[str] = []
-    for r in rows(stem):
-        kind = r["type"]
-        if kind in ("end_group", "end_repeat"):
-            stack.pop()
-            continue
-        if r.get("name"):
-            out[r["name"]] = list(stack)
-        if kind in ("begin_group", "begin_repeat"):
-            stack.append(r["name"])
-    return out
 
 
 def put_to_her() -> list[dict[str, str]]:

@@ -28,7 +28,14 @@ INSTRUMENTS = ROOT / "instruments"
 PATHS = find_instruments(INSTRUMENTS)
 IDS = [path.stem for path in PATHS]
 PROVINCES = {"11", "31", "32", "33", "34", "35", "53", "73"}
-EXPRESSION_COLUMNS = ("relevant", "constraint", "calculation", "choice_filter", "required")
+EXPRESSION_COLUMNS = (
+    "relevant",
+    "constraint",
+    "calculation",
+    "choice_filter",
+    "required",
+    "bind::jaring:public",
+)
 SHARED_WILAYAH = ROOT.parent / "shared" / "data" / "wilayah"
 
 

@@ -136,6 +136,7 @@ def test_prefer_not_to_answer_cannot_be_combined(fill: FillPaths) -> None:
                 **INTERVIEW_START,
                 **{name: "lanjut" for name in CHECKPOINTS},
                 "pinjam_12bln": "ya",
+                "porsi_pendapatan": "kurang_seperempat",
                 r["name"]: f"{other} {TMJ}",
                 "*fill": "yes",
             }
@@ -318,6 +319,156 @@ def test_an_unencrypted_interview_never_reaches_a_real_respondent(fill: FillPath
     assert refused.questions == ["kode_pendata", "kode_inisiatif", "mode_latihan"]
     assert "belum_terkunci" in refused.notes
     assert refused.values()["status_wawancara"] == "belum_terkunci"
+
+
+# Logic that cannot trap an enumerator ------------------------------------------------------
+
+ANSWERED = {**INTERVIEW_START, **{name: "lanjut" for name in CHECKPOINTS}, "*fill": "yes"}
+HOURS = [
+    "jam_tidur_istirahat",
+    "jam_kerja_usaha_kelompok",
+    "jam_usaha_sendiri_kerja_upahan",
+    "jam_bertani_beternak",
+    "jam_memasak_membersihkan_mencuci",
+    "jam_mengasuh_merawat",
+    "jam_mengambil_air_kayu",
+    "jam_kegiatan_sosial_keagamaan",
+    "jam_kegiatan_organisasi_kelompok",
+    "jam_perjalanan",
+    "jam_lainnya",
+]
+
+
+def day(*hours: str) -> dict[str, str]:
+    assert len(hours) == len(HOURS)
+    return dict(zip(HOURS, hours, strict=True))
+
+
+def test_input_into_a_decision_is_skipped_only_when_she_decides_alone(fill: FillPaths) -> None:
+    alone, jointly, husband, declined = fill(
+        "member_interview",
+        [
+            {**ANSWERED, "pengambil_produksi": "saya_sendiri"},
+            {**ANSWERED, "pengambil_produksi": "saya_sendiri suami_pasangan"},
+            {**ANSWERED, "pengambil_produksi": "suami_pasangan"},
+            {**ANSWERED, "pengambil_produksi": TMJ},
+        ],
+    )
+    for result in (alone, jointly, husband, declined):
+        assert result.error is None and result.finished
+    assert "masukan_produksi" not in alone.questions
+    assert "masukan_produksi" in jointly.questions
+    assert "masukan_produksi" in husband.questions
+    assert "masukan_produksi" not in declined.questions
+    assert "bisa_produksi" in declined.questions
+
+
+def test_income_decisions_only_for_income_from_the_group(fill: FillPaths) -> None:
+    none, some = fill(
+        "member_interview",
+        [
+            {**ANSWERED, "porsi_pendapatan": "tidak_ada"},
+            {**ANSWERED, "porsi_pendapatan": "kurang_seperempat"},
+        ],
+    )
+    assert none.finished and some.finished
+    assert "pengambil_penggunaan_pendapatan" not in none.questions
+    assert "pengambil_penggunaan_pendapatan" in some.questions
+
+
+def test_time_use_takes_a_decimal_point_and_warns_about_a_short_day(fill: FillPaths) -> None:
+    guidance = next(r for r in rows("member_interview") if r["name"] == "jam_petunjuk")
+    assert (
+        "1.5" in guidance[f"label::{LANGUAGES[0]}"]
+        and "titik" in guidance[f"label::{LANGUAGES[0]}"]
+    )
+    assert "1,5" not in "".join(
+        r.get(f"hint::{LANGUAGES[0]}", "") for r in rows("member_interview")
+    )
+    full, short, too_long = fill(
+        "member_interview",
+        [
+            {**ANSWERED, **day("7.5", "3", "0", "2", "3.5", "4", "0.5", "1", "1", "1", "0.5")},
+            {**ANSWERED, **day("6", "2", "0", "0", "2", "2", "0", "0", "1", "0.5", "0")},
+            {**ANSWERED, **day("9", "3", "0", "2", "3.5", "4", "0.5", "1", "1", "1", "0.5")},
+        ],
+    )
+    assert full.error is None and full.finished
+    assert full.values()["total_jam"] == "24"
+    assert "jam_perjalanan" in full.questions
+    assert "total_jam_kurang" not in full.notes
+    assert short.error is None and short.finished
+    assert "total_jam_kurang" in short.notes, "a day of 13.5 hours is questioned"
+    assert too_long.error is not None and too_long.error.startswith("jam_lainnya")
+
+
+def test_effects_of_open_markets_are_asked_of_everyone(fill: FillPaths) -> None:
+    (member,) = fill("member_interview", [{**ANSWERED, "tahu_mea": "tidak"}])
+    assert "dampak_keluarga" in member.questions
+    (group,) = fill(
+        "initiative_profile",
+        [
+            {
+                **PROFILE_START,
+                "lanjut_a5": "lanjut",
+                "lanjut_a7": "lanjut",
+                "tahu_mea": "tidak",
+                "*fill": "yes",
+            }
+        ],
+    )
+    assert "dampak_asean" in group.questions
+
+
+def test_the_profile_has_an_answer_for_every_real_case(fill: FillPaths) -> None:
+    unknowns = {
+        "tahun_berdiri_tahu": "tidak_tahu",
+        "didirikan_oleh": "tidak_tahu",
+        "bentuk": "kop_wanita",
+        "jenis_koperasi": "tidak_tahu",
+        "tipe_anggota": "tidak_tahu",
+        "ada_anggota_disabilitas": "tidak_tahu",
+        "ada_anggota_muda": "tidak_tahu",
+        "ketua_jk": "tidak_ada",
+        "pendiri_perempuan": "tidak_tahu",
+    }
+    path = {**PROFILE_START, "lanjut_a5": "lanjut", "lanjut_a7": "lanjut", "*fill": "yes"}
+    del path["tahun_berdiri"]
+    (unknown,) = fill("initiative_profile", [{**path, **unknowns}])
+    assert unknown.error is None and unknown.finished
+    for skipped in ("tahun_berdiri", "anggota_disabilitas", "anggota_muda", "cara_pilih_ketua"):
+        assert skipped not in unknown.questions
+    assert unknown.values()["status_wawancara"] == "selesai"
+
+
+def test_the_province_and_the_initiative_code_agree(fill: FillPaths) -> None:
+    (profile,) = fill("initiative_profile", [{**PROFILE_START, "provinsi": "35", "*fill": "yes"}])
+    assert profile.error is not None and profile.error.startswith("provinsi = 35")
+    (visit,) = fill(
+        "field_visit_log",
+        [{**ENUMERATOR, **PLACE, "kode_inisiatif": "35-KWT0012", "*fill": "yes"}],
+    )
+    assert visit.error is not None and visit.error.startswith("kode_inisiatif = 35-KWT0012")
+
+
+def test_one_visit_can_serve_a_profile_and_interviews(fill: FillPaths) -> None:
+    visit = {**ENUMERATOR, **PLACE, **CODE, "*fill": "yes"}
+    both, refused = fill(
+        "field_visit_log",
+        [
+            {**visit, "tujuan": "profil_a wawancara_b", "hasil": "selesai"},
+            {
+                **visit,
+                "tujuan": "profil_a wawancara_b",
+                "hasil": "menolak",
+                "alasan_menolak": "tidak_disebutkan",
+            },
+        ],
+    )
+    assert both.error is None and both.finished
+    assert "jumlah_wawancara_b" in both.questions
+    assert refused.error is None and refused.finished
+    assert "jumlah_wawancara_b" not in refused.questions
 
 
 # Whole forms --------------------------------------------------------------------------------

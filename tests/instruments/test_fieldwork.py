@@ -471,6 +471,57 @@ def test_one_visit_can_serve_a_profile_and_interviews(fill: FillPaths) -> None:
     assert "jumlah_wawancara_b" not in refused.questions
 
 
+# SSE principles and gender ---------------------------------------------------------------------
+
+
+def test_the_member_says_how_she_joined_and_how_she_takes_part(fill: FillPaths) -> None:
+    borrowed, did_not = fill(
+        "member_interview",
+        [{**ANSWERED, "pinjam_12bln": "ya"}, {**ANSWERED, "pinjam_12bln": "tidak"}],
+    )
+    for result in (borrowed, did_not):
+        assert result.error is None and result.finished
+        assert {
+            "bergabung_sukarela",
+            "ikut_memilih_ketua",
+            "hadir_rapat_terakhir",
+            "terima_laporan_keuangan",
+        } <= set(result.questions)
+    assert "syarat_izin_suami" in borrowed.questions
+    assert "syarat_izin_suami" not in did_not.questions
+
+
+def test_the_profile_asks_how_surplus_is_shared_and_who_keeps_the_money(
+    fill: FillPaths,
+) -> None:
+    answered = {**PROFILE_START, "lanjut_a5": "lanjut", "lanjut_a7": "lanjut", "*fill": "yes"}
+    sharing, credit = fill(
+        "initiative_profile",
+        [
+            {**answered, "surplus": "dibagi_anggota modal_kelompok"},
+            {**answered, "kegiatan_ekonomi": "simpan_pinjam", "surplus": "belum_ada_surplus"},
+        ],
+    )
+    for result in (sharing, credit):
+        assert result.error is None and result.finished
+        assert {"bendahara_jk", "anggota_syarat_bantuan"} <= set(result.questions)
+    assert "dasar_pembagian" in sharing.questions
+    assert "pinjaman_izin_suami" not in sharing.questions
+    assert "dasar_pembagian" not in credit.questions
+    assert "pinjaman_izin_suami" in credit.questions
+
+
+def test_redundant_items_are_gone() -> None:
+    names = {
+        stem: {r["name"] for r in rows(stem)} for stem in ("initiative_profile", "member_interview")
+    }
+    assert {"a3b", "usaha", "usaha_omzet"} & names["initiative_profile"] == set()
+    assert {"harapan_kebijakan", "yang_memutuskan_pinjam", "jenis_kelamin"} & names[
+        "member_interview"
+    ] == set()
+    assert "pesan_kebijakan" in names["member_interview"]
+
+
 # Whole forms --------------------------------------------------------------------------------
 
 

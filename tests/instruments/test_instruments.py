@@ -186,7 +186,6 @@ def test_initiative_profile_pieces() -> None:
     rows = {r["name"]: r for _n, r in survey(path) if r.get("name")}
     assert rows["lokasi"]["type"] == "geopoint"
     assert "capture-accuracy=10" in rows["lokasi"]["parameters"]
-    assert any(r["type"] == "begin_repeat" for r in rows.values())
     photos = [r for r in rows.values() if r["type"] == "image"]
     assert photos and all(r["relevant"] == "${izin_foto} = 'ya'" for r in photos)
     xform = compile_instrument(path).xform.decode()

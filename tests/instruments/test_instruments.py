@@ -356,3 +356,13 @@ def test_turnover_bands_do_not_overlap_or_leave_gaps() -> None:
     for (_lo, _li, high, high_in), (low, low_in, _hi, _hin) in zip(bands, bands[1:], strict=False):
         assert high == low and high_in != low_in, (high, low)
     assert bands[-1][2] == float("inf")
+
+
+def test_referral_information_names_the_hotline_and_the_local_service() -> None:
+    for stem, name in (("member_interview", "rujukan"), ("initiative_profile", "rujukan_kartu")):
+        note = next(r for _n, r in survey(INSTRUMENTS / f"{stem}.xlsx") if r["name"] == name)
+        for lang in LANGUAGES:
+            text = note[f"label::{lang}"]
+            assert "SAPA 129" in text and "08111-129-129" in text and "UPTD PPA" in text
+    readme = (INSTRUMENTS / "README.md").read_text(encoding="utf-8")
+    assert "## Referral card" in readme and "08111-129-129" in readme

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from server.tasks.instruments import LANGUAGES, CompiledInstrument
-from tests.instruments.conftest import FillPaths
+from server.tasks.instruments import LANGUAGES, CompiledInstrument, read_workbook, sheet_records
+from tests.instruments.conftest import INSTRUMENTS, FillPaths
 from tests.instruments.support import (
     CODE,
     ENUMERATOR,
@@ -31,6 +31,7 @@ NOT_PUT_TO_HER = {
     "usia_18",
     "persetujuan",
     "sendirian",
+    "catatan_pendata",
 }
 CHECKPOINTS = ["lanjut_b2", "lanjut_b3", "lanjut_b4", "lanjut_b6"]
 SECTIONS = {
@@ -520,6 +521,53 @@ def test_redundant_items_are_gone() -> None:
         "member_interview"
     ] == set()
     assert "pesan_kebijakan" in names["member_interview"]
+
+
+# Language ---------------------------------------------------------------------------------------
+
+
+def test_what_is_read_aloud_is_a_question_addressed_to_her() -> None:
+    groups = groups_of("member_interview")
+    for r in put_to_her():
+        label = r[f"label::{LANGUAGES[0]}"]
+        if r["name"].endswith("_lainnya") or "jam" in groups[r["name"]]:
+            continue
+        assert label.endswith("?"), (r["name"], label)
+        assert label.split()[0] not in ("Jenis", "Kelompok", "Tempat", "Pendidikan"), label
+    jam = next(r for r in rows("member_interview") if r["name"] == "jam")
+    assert jam[f"label::{LANGUAGES[0]}"].startswith("Kemarin, berapa jam")
+    member = {
+        (r["list_name"], r["name"]): r[f"label::{LANGUAGES[0]}"]
+        for _n, r in sheet_records(read_workbook(INSTRUMENTS / "member_interview.xlsx")["choices"])
+    }
+    assert member[("pengambil_keputusan", "saya_sendiri")] == "Ibu sendiri"
+    assert not any(" saya" in f" {label.lower()}" for label in member.values())
+    assert [
+        member[("sejauh_mana", n)] for n in ("tidak_sama_sekali", "sedikit", "sedang", "tinggi")
+    ] == [
+        "Tidak bisa",
+        "Sedikit",
+        "Cukup",
+        "Sangat bisa",
+    ]
+    assert member[("beban_kerja", "cukup")] == "Pas"
+
+
+def test_no_jargon_where_a_plain_word_will_do() -> None:
+    for stem in ("initiative_profile", "member_interview", "field_visit_log"):
+        sheets = read_workbook(INSTRUMENTS / f"{stem}.xlsx")
+        for sheet in ("survey", "choices"):
+            for _n, r in sheet_records(sheets[sheet]):
+                for lang in LANGUAGES:
+                    for column in ("label", "hint"):
+                        text = r.get(f"{column}::{lang}", "").lower()
+                        assert "enkrip" not in text and "encrypt" not in text, (stem, r["name"])
+    values = {r["name"]: r for r in rows("initiative_profile") if r["name"].startswith("nilai_")}
+    assert len(values) == 7
+    for name, r in values.items():
+        for lang in LANGUAGES:
+            label = r[f"label::{lang}"]
+            assert ": " in label and len(label.split(": ", 1)[1]) > 20, (name, lang)
 
 
 # Whole forms --------------------------------------------------------------------------------

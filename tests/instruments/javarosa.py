@@ -7,7 +7,8 @@ the JavaRosa that ships in pyxform's ODK Validate jar, so it needs a JDK (``java
 
 A path is a mapping of question names to answers, plus optional keys:
 ``*default`` (a choice to pick wherever it is offered and nothing else is scripted),
-``*fill`` (``yes``: answer anything still unanswered with the first choice or a plain value)
+``*fill`` (``yes``: answer any required question still unanswered with the first choice or a
+plain value)
 and ``*repeat:<name>`` (how many instances of a repeat to add).
 """
 

@@ -106,6 +106,7 @@ def test_what_a_profile_lets_the_atlas_publish(
         "izin_publikasi_foto": "ya",
         "tempat_di_rumah": "tidak",
         "alamat": "Dusun Oelbiteno RT 03",
+        "lokasi": "-10.1772 123.607 45 5",
         "foto_1": "produk.jpg",
         "foto_1_wajah": "tidak",
         "foto_2": "rapat.jpg",

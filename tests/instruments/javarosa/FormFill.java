@@ -48,13 +48,16 @@ import org.javarosa.xform.util.XFormUtils;
  *                           space-separated for select_multiple; an empty value leaves it blank)
  *   *default<TAB>choice     any question not named above: pick this choice if it is offered
  *                           (alone, for select_multiple), otherwise leave it blank
- *   *fill<TAB>yes           any question still without an answer: the first choice offered,
- *                           1 for numbers, today for dates, a point, or a word of text
- *   *repeat:name<TAB>N      add N instances of the repeat called name
+ *   *fill<TAB>yes           any required question still without an answer: the first choice
+ *                           offered, 1 for numbers, today for dates, a point, or a word of text
+ *   *repeat:name<TAB>N      fill N instances of the repeat called name (counting any the
+ *                           form starts with)
+ * A question already answered (a default) keeps its answer unless the scenario names it.
  * A required question left blank, a value that is not offered or breaks a constraint, or a
  * form that does not validate at the end is reported as an ERROR line and stops the fill.
  *
- * OUT_PREFIX.log gets one line per event (QUESTION name value, NOTE name, REPEAT name,
+ * OUT_PREFIX.log gets one line per event (QUESTION name value, NOTE name, REPEAT name for
+ * each instance entered,
  * ERROR message, END); OUT_PREFIX.xml the finalised instance as Collect would send it
  * (non-relevant fields dropped).
  */
@@ -129,16 +132,18 @@ public final class FormFill {
         FormEntryModel model = new FormEntryModel(form);
         FormEntryController controller = new FormEntryController(model);
         form.initialize(true, new InstanceInitializationFactory());
-        Map<String, Integer> added = new HashMap<>();
         for (int event = controller.stepToNextEvent();
                 event != FormEntryController.EVENT_END_OF_FORM;
                 event = controller.stepToNextEvent()) {
+            if (event == FormEntryController.EVENT_REPEAT) {
+                log.add("REPEAT " + model.getFormIndex().getReference().getNameLast());
+                continue;
+            }
             if (event == FormEntryController.EVENT_PROMPT_NEW_REPEAT) {
                 String name = model.getFormIndex().getReference().getNameLast();
-                int done = added.getOrDefault(name, 0);
-                if (done < scenario.repeats.getOrDefault(name, 0)) {
+                int existing = model.getFormIndex().getElementMultiplicity();
+                if (existing < scenario.repeats.getOrDefault(name, 0)) {
                     controller.newRepeat();
-                    added.put(name, done + 1);
                     log.add("REPEAT " + name);
                 }
                 continue;
@@ -150,6 +155,12 @@ public final class FormFill {
             String name = prompt.getIndex().getReference().getNameLast();
             if (prompt.isReadOnly()) {
                 log.add("NOTE " + name);
+                continue;
+            }
+            IAnswerData current = prompt.getAnswerValue();
+            if (!scenario.answers.containsKey(name) && current != null) {
+                // Already answered (a default, or an earlier repeat): the enumerator moves on.
+                log.add("QUESTION " + name + " " + current.uncast().getString());
                 continue;
             }
             String value = scenario.answers.containsKey(name)
@@ -189,7 +200,7 @@ public final class FormFill {
                 }
             }
         }
-        if (!scenario.fill) {
+        if (!scenario.fill || !prompt.isRequired()) {
             return "";
         }
         if (choices != null) {

@@ -13,7 +13,7 @@ PLACE = {
     "desa": "53.01.06.1001",
 }
 ENUMERATOR = {"kode_pendata": "E012"}
-CODE = {"kode_inisiatif": "53-KWT0012"}
+CODE = {"ada_kode": "ya", "kode_inisiatif": "53-KWT0012"}
 TMJ = "tidak_mau_jawab"
 
 INTERVIEW_START = {

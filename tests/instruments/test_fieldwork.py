@@ -26,7 +26,9 @@ from tests.instruments.support import (
 # an interview at all; every other question is put to the respondent.
 NOT_PUT_TO_HER = {
     "kode_pendata",
+    "ada_kode",
     "kode_inisiatif",
+    "nama_kelompok",
     "mode_latihan",
     "usia_18",
     "persetujuan",
@@ -317,7 +319,7 @@ def test_an_unencrypted_interview_never_reaches_a_real_respondent(fill: FillPath
         [{**INTERVIEW_START, "mode_latihan": "responden", "*fill": "yes"}],
     )
     assert refused.error is None and refused.finished
-    assert refused.questions == ["kode_pendata", "kode_inisiatif", "mode_latihan"]
+    assert refused.questions == ["kode_pendata", "ada_kode", "kode_inisiatif", "mode_latihan"]
     assert "belum_terkunci" in refused.notes
     assert refused.values()["status_wawancara"] == "belum_terkunci"
 
@@ -570,6 +572,73 @@ def test_no_jargon_where_a_plain_word_will_do() -> None:
             assert ": " in label and len(label.split(": ", 1)[1]) > 20, (name, lang)
 
 
+# Linking to the initiative -------------------------------------------------------------------
+
+
+def test_no_form_traps_a_group_without_a_code(fill: FillPaths) -> None:
+    no_code = {"ada_kode": "belum"}
+    (profile,) = fill(
+        "initiative_profile",
+        [
+            {
+                **PROFILE_START,
+                **no_code,
+                "provinsi": "35",
+                "kab_kota": "35.01",
+                "kecamatan": "35.01.01",
+                "desa": "",
+                "desa_lainnya": "Desa Baru",
+                "*fill": "yes",
+            }
+        ],
+    )
+    assert profile.error is None and profile.finished
+    assert "kode_inisiatif" not in profile.questions and "kode_belum" in profile.notes
+    (interview,) = fill(
+        "member_interview",
+        [{**INTERVIEW_START, **no_code, "nama_kelompok": "KWT Mawar", "persetujuan": "tidak"}],
+    )
+    assert interview.error is None and interview.finished
+    assert interview.values()["kode_responden"].startswith("BARU-E012-")
+    (not_found,) = fill(
+        "field_visit_log",
+        [
+            {
+                **ENUMERATOR,
+                **PLACE,
+                **no_code,
+                "nama_kelompok": "KWT Melati",
+                "hasil": "tidak_ditemukan",
+                "*fill": "yes",
+            }
+        ],
+    )
+    assert not_found.error is None and not_found.finished
+    assert "kode_inisiatif" not in not_found.questions
+
+
+def test_leads_are_listed_one_by_one_with_or_without_a_card(fill: FillPaths) -> None:
+    (visit,) = fill(
+        "field_visit_log",
+        [
+            {
+                **ENUMERATOR,
+                **PLACE,
+                **CODE,
+                "ada_petunjuk": "ya",
+                "*repeat:petunjuk": "2",
+                "petunjuk_nama": "Bank Sampah Lestari",
+                "petunjuk_desa": "Naibonat, Kupang Timur",
+                "petunjuk_kode": "",
+                "*fill": "yes",
+            }
+        ],
+    )
+    assert visit.error is None and visit.finished
+    assert visit.repeats == ["petunjuk", "petunjuk"]
+    assert visit.all_values("petunjuk_nama") == ["Bank Sampah Lestari"] * 2
+
+
 # Whole forms --------------------------------------------------------------------------------
 
 
@@ -584,6 +653,37 @@ def test_every_instrument_can_be_filled_to_the_end(fill: FillPaths) -> None:
         assert done.finished, stem
         if stem != "field_visit_log":
             assert done.values()["status_wawancara"] == "selesai"
+
+
+def test_a_visit_refused_without_reason_or_cut_short_is_still_logged(fill: FillPaths) -> None:
+    visit = {**ENUMERATOR, **PLACE, "tujuan": "profil_a", "ada_petunjuk": "tidak"}
+    refused, unsafe = fill(
+        "field_visit_log",
+        [
+            {
+                **visit,
+                "ada_kode": "belum",
+                "nama_kelompok": "KWT Melati",
+                "hasil": "menolak",
+                "alasan_menolak": "tidak_disebutkan",
+                "insiden": "tidak_ada",
+                "sinyal": "tidak_ada",
+            },
+            {
+                **visit,
+                **CODE,
+                "hasil": "tidak_aman",
+                "insiden": "keamanan_pendata",
+                "insiden_catatan": "Didatangi orang yang melarang pendataan.",
+                "sinyal": "2g_lemah",
+            },
+        ],
+    )
+    for result in (refused, unsafe):
+        assert result.error is None and result.finished
+        assert "jumlah_wawancara_b" not in result.questions
+    assert refused.values()["alasan_menolak"] == "tidak_disebutkan"
+    assert unsafe.values()["insiden_catatan"]
 
 
 def test_a_refusal_ends_the_interview(fill: FillPaths) -> None:

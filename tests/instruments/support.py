@@ -23,6 +23,7 @@ INTERVIEW_START = {
     "usia_18": "ya",
     "persetujuan": "ya",
     "sendirian": "ya",
+    "wawancara_didengar": "tidak",
 }
 PROFILE_START = {
     **ENUMERATOR,

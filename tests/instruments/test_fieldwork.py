@@ -33,6 +33,7 @@ NOT_PUT_TO_HER = {
     "usia_18",
     "persetujuan",
     "sendirian",
+    "wawancara_didengar",
     "catatan_pendata",
 }
 CHECKPOINTS = ["lanjut_b2", "lanjut_b3", "lanjut_b4", "lanjut_b6"]
@@ -174,6 +175,7 @@ def test_an_interview_stopped_early_is_complete_so_far(fill: FillPaths, stop_at:
     assert asked_later == []
     assert "pesan_kebijakan" not in stopped.questions
     assert "rujukan" in stopped.notes, "referral information is read to everyone"
+    assert "wawancara_didengar" in stopped.questions
 
 
 def test_the_profile_can_stop_before_governance_or_money(fill: FillPaths) -> None:
@@ -653,6 +655,8 @@ def test_every_instrument_can_be_filled_to_the_end(fill: FillPaths) -> None:
         assert done.finished, stem
         if stem != "field_visit_log":
             assert done.values()["status_wawancara"] == "selesai"
+    (profile,) = fill("initiative_profile", [{**PROFILE_START, "*fill": "yes"}])
+    assert "peran_responden" in profile.questions
 
 
 def test_a_visit_refused_without_reason_or_cut_short_is_still_logged(fill: FillPaths) -> None:

@@ -44,17 +44,18 @@ SECTIONS = {
     "lanjut_b6": "b6",
 }
 
-DECISION_INPUTS = {
-    f"masukan_{d}"
-    for d in (
-        "produksi",
-        "penggunaan_pendapatan",
-        "pembelian_aset",
-        "pinjaman",
-        "ikut_pelatihan",
-        "kesehatan_sendiri",
-    )
-}
+# A respondent who goes on at every stop point and answers whatever is not scripted.
+ANSWERED = {**INTERVIEW_START, **{name: "lanjut" for name in CHECKPOINTS}, "*fill": "yes"}
+
+DECISION_TOPICS = (
+    "produksi",
+    "penggunaan_pendapatan",
+    "pembelian_aset",
+    "pinjaman",
+    "ikut_pelatihan",
+    "kesehatan_sendiri",
+)
+DECISION_INPUTS = {f"masukan_{d}" for d in DECISION_TOPICS}
 
 
 def put_to_her() -> list[dict[str, str]]:
@@ -126,6 +127,42 @@ def test_declining_every_question_still_finishes_the_interview(fill: FillPaths) 
     assert not any(name.startswith("masukan_") and name in DECISION_INPUTS for name in answers)
     assert "rujukan" in declined.notes
     assert declined.values()["status_wawancara"] == "selesai"
+
+
+SENSITIVE = [
+    "porsi_pendapatan",
+    "perubahan_pendapatan",
+    *(f"{who}_{d}" for d in DECISION_TOPICS for who in ("pengambil", "masukan", "bisa")),
+    "punya_rekening",
+    "pinjam_12bln",
+    "sumber_pinjaman",
+    "syarat_izin_suami",
+    "aset_atas_nama",
+    "hari_biasa",
+    "beban_kerja",
+]
+
+
+def test_each_sensitive_question_can_be_declined_and_the_form_finishes(
+    fill: FillPaths,
+) -> None:
+    """One path per question: she declines it (and only it); the form still finishes and sends
+    ``tidak_mau_jawab``. Time use is declined as a block at its stop point."""
+    before = {
+        "pinjam_12bln": "ya",
+        "porsi_pendapatan": "kurang_seperempat",
+        **{f"pengambil_{d}": "suami_pasangan" for d in DECISION_TOPICS},
+    }
+    paths = [{**ANSWERED, **before, name: TMJ} for name in SENSITIVE]
+    paths.append({**ANSWERED, "lanjut_b6": "lewati"})
+    *declined, no_time_use = fill("member_interview", paths)
+    for name, result in zip(SENSITIVE, declined, strict=True):
+        assert result.error is None and result.finished, (name, result.error)
+        assert (name, TMJ) in result.asked, name
+        assert TMJ in result.all_values(name), name
+    assert no_time_use.error is None and no_time_use.finished
+    assert not any(name.startswith("jam_") for name in no_time_use.questions)
+    assert no_time_use.values()["status_wawancara"] == "selesai"
 
 
 def test_prefer_not_to_answer_cannot_be_combined(fill: FillPaths) -> None:
@@ -328,7 +365,6 @@ def test_an_unencrypted_interview_never_reaches_a_real_respondent(fill: FillPath
 
 # Logic that cannot trap an enumerator ------------------------------------------------------
 
-ANSWERED = {**INTERVIEW_START, **{name: "lanjut" for name in CHECKPOINTS}, "*fill": "yes"}
 HOURS = [
     "jam_tidur_istirahat",
     "jam_kerja_usaha_kelompok",

@@ -147,9 +147,7 @@ def read_questions(xform: bytes) -> FormQuestions:
     instances = _secondary_instances(root)
     root_name = _root_name(root)
     result = FormQuestions(languages=[name for name in languages if name])
-    body = next(
-        (el for el in root if isinstance(el.tag, str) and local_name(el) == "body"), None
-    )
+    body = next((el for el in root if isinstance(el.tag, str) and local_name(el) == "body"), None)
     if body is None:
         return result
     for element in body.iter():
@@ -247,9 +245,7 @@ def _texts(
     element: etree._Element, kind: str, translations: dict[str, dict[str, str]]
 ) -> dict[str, str]:
     """The label or hint of a control, by language ("" for a text without translations)."""
-    child = next(
-        (c for c in element if isinstance(c.tag, str) and local_name(c) == kind), None
-    )
+    child = next((c for c in element if isinstance(c.tag, str) and local_name(c) == kind), None)
     if child is None:
         return {}
     match = _ITEXT.match(child.get("ref") or "")
@@ -292,7 +288,11 @@ def _choices(
         name = local_name(child)
         if name == "item":
             value = next(
-                (c.text or "" for c in child if isinstance(c.tag, str) and local_name(c) == "value"),
+                (
+                    c.text or ""
+                    for c in child
+                    if isinstance(c.tag, str) and local_name(c) == "value"
+                ),
                 "",
             ).strip()
             choices.append(Choice(value, _texts(child, "label", translations)))

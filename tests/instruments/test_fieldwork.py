@@ -1,6 +1,7 @@
 """The instruments filled by JavaRosa, the engine inside ODK Collect, along the paths a field
 team meets: an interview answered in full, one the respondent declines question by question,
-one she stops early, one that is not private."""
+one she stops early, one that is not private, one on a form not yet encrypted, a group with no
+chair or no code, a visit refused or cut short; and the wording read aloud."""
 
 from __future__ import annotations
 

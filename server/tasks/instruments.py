@@ -9,8 +9,9 @@ program. From them this module
   a date-based version, media present (`check`), each finding naming the instrument,
   sheet and row;
 * writes a reviewable text form, one CSV per sheet under ``instruments/text/``, and a
-  codebook, ``instruments/CODEBOOK.md`` (`dump`), and says whether the committed copies
-  are in sync with the workbooks (`out_of_sync`);
+  codebook, ``instruments/CODEBOOK.md``, with the fields each form allows to be published
+  (`dump`), and says whether the committed copies are in sync with the workbooks
+  (`out_of_sync`);
 * derives the location-cascade media from the Kemendagri wilayah lists
   (`write_wilayah_media`).
 """
@@ -29,6 +30,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
+from server.data.publication import PUBLIC_COLUMN
 from server.external.odk_validate import validate_xform
 from server.external.xlsform import XlsFormError, convert_xlsform
 
@@ -456,6 +458,21 @@ def codebook_section(path: Path) -> str:
         )
         if kind.replace(" ", "_") in ("begin_group", "begin_repeat"):
             groups.append(record.get("name", ""))
+    public = [
+        (record.get("name", ""), record[PUBLIC_COLUMN])
+        for _number, record in sheet_records(sheets.get("survey", []))
+        if record.get(PUBLIC_COLUMN)
+    ]
+    if public:
+        lines += [
+            "",
+            f"**May be published** (`{PUBLIC_COLUMN}`): each field below only in a submission "
+            "where the field next to it is `ya`. No other field of this form is ever published.",
+            "",
+            "| name | published when |",
+            "| --- | --- |",
+        ]
+        lines += [f"| `{name}` | {_code(gate)} = `ya` |" for name, gate in public]
     lines += ["", f"### Choice lists of `{path.name}`", ""]
     by_list: dict[str, list[dict[str, str]]] = {}
     for _number, record in sheet_records(sheets.get("choices", [])):

@@ -28,7 +28,14 @@ INSTRUMENTS = ROOT / "instruments"
 PATHS = find_instruments(INSTRUMENTS)
 IDS = [path.stem for path in PATHS]
 PROVINCES = {"11", "31", "32", "33", "34", "35", "53", "73"}
-EXPRESSION_COLUMNS = ("relevant", "constraint", "calculation", "choice_filter", "required")
+EXPRESSION_COLUMNS = (
+    "relevant",
+    "constraint",
+    "calculation",
+    "choice_filter",
+    "required",
+    "bind::jaring:public",
+)
 SHARED_WILAYAH = ROOT.parent / "shared" / "data" / "wilayah"
 
 
@@ -179,7 +186,6 @@ def test_initiative_profile_pieces() -> None:
     rows = {r["name"]: r for _n, r in survey(path) if r.get("name")}
     assert rows["lokasi"]["type"] == "geopoint"
     assert "capture-accuracy=10" in rows["lokasi"]["parameters"]
-    assert any(r["type"] == "begin_repeat" for r in rows.values())
     photos = [r for r in rows.values() if r["type"] == "image"]
     assert photos and all(r["relevant"] == "${izin_foto} = 'ya'" for r in photos)
     xform = compile_instrument(path).xform.decode()
@@ -288,3 +294,75 @@ def test_out_of_sync_notices_an_edited_label(tmp_path: Path) -> None:
     assert "Ya sekali" in (copy / "text" / "field_visit_log" / "choices.csv").read_text(
         encoding="utf-8"
     )
+
+
+def _lists(path: Path) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for _n, record in choices(path):
+        out.setdefault(record["list_name"], []).append(record["name"])
+    return out
+
+
+def test_choices_indonesian_respondents_need() -> None:
+    member = _lists(INSTRUMENTS / "member_interview.xlsx")
+    assert {"pnm_mekaar", "bank_keliling", "lainnya"} <= set(member["sumber_pinjaman"])
+    assert {"perhiasan_emas", "lainnya"} <= set(member["aset"])
+    assert {"simpanan_kelompok", "lainnya"} <= set(member["rekening"])
+    profile = _lists(INSTRUMENTS / "initiative_profile.xlsx")
+    assert {"aisyiyah", "muslimat_fatayat_nu", "gereja", "lainnya"} <= set(profile["pendukung"])
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_every_other_has_a_text(path: Path) -> None:
+    lists = _lists(path)
+    rows = survey(path)
+    for index, (number, record) in enumerate(rows):
+        words = record["type"].split()
+        if words[0] not in ("select_one", "select_multiple") or "lainnya" not in lists[words[1]]:
+            continue
+        name = record["name"]
+        follow = rows[index + 1][1]
+        assert follow["type"] == "text", f"row {number}: {name} has no text for 'lainnya'"
+        assert f"${{{name}}}" in follow["relevant"] and "'lainnya'" in follow["relevant"]
+
+
+def _band(label: str) -> tuple[float, bool, float, bool]:
+    """(low, low included, high, high included) of a turnover band, in millions of rupiah."""
+
+    def amount(text: str) -> float:
+        match = re.fullmatch(r"Rp([0-9]+) (juta|miliar)", text.strip())
+        assert match, text
+        return float(match.group(1)) * (1000 if match.group(2) == "miliar" else 1)
+
+    if label.startswith("Kurang dari "):
+        return (0.0, True, amount(label.removeprefix("Kurang dari ")), False)
+    low_part, _, high_part = label.partition(" sampai ")
+    low_open = low_part.startswith("Lebih dari ")
+    low = amount(low_part.removeprefix("Lebih dari "))
+    if not high_part:
+        return (low, not low_open, float("inf"), False)
+    high_open = high_part.startswith("di bawah ")
+    return (low, not low_open, amount(high_part.removeprefix("di bawah ")), not high_open)
+
+
+def test_turnover_bands_do_not_overlap_or_leave_gaps() -> None:
+    bands = [
+        _band(record[f"label::{LANGUAGES[0]}"])
+        for _n, record in choices(INSTRUMENTS / "initiative_profile.xlsx")
+        if record["list_name"] == "omzet_band"
+        and record["name"] not in ("tidak_tahu", "tidak_mau_jawab")
+    ]
+    assert len(bands) == 6
+    for (_lo, _li, high, high_in), (low, low_in, _hi, _hin) in zip(bands, bands[1:], strict=False):
+        assert high == low and high_in != low_in, (high, low)
+    assert bands[-1][2] == float("inf")
+
+
+def test_referral_information_names_the_hotline_and_the_local_service() -> None:
+    for stem, name in (("member_interview", "rujukan"), ("initiative_profile", "rujukan_kartu")):
+        note = next(r for _n, r in survey(INSTRUMENTS / f"{stem}.xlsx") if r["name"] == name)
+        for lang in LANGUAGES:
+            text = note[f"label::{lang}"]
+            assert "SAPA 129" in text and "08111-129-129" in text and "UPTD PPA" in text
+    readme = (INSTRUMENTS / "README.md").read_text(encoding="utf-8")
+    assert "## Referral card" in readme and "08111-129-129" in readme

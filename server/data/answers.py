@@ -117,3 +117,32 @@ def geopoint_text(raw: str) -> str:
     if len(parts) < 2:
         return raw
     return f"{parts[0]}, {parts[1]}"
+
+
+def name_paths(questions: FormQuestions, fields: list[FieldInfo]) -> tuple[str, ...]:
+    """The text questions outside repeats, in form order: where a submission without an
+    instance name finds a name to be shown by."""
+    from server.data.tables import repeat_chain
+
+    return tuple(
+        f.path
+        for f in fields
+        if f.type == "string"
+        and not repeat_chain(fields, f.path)
+        and f.path in questions.questions
+        and questions.questions[f.path].control == "input"
+    )
+
+
+def display_name(
+    instance_name: str | None, values: Mapping[str, Any], paths: tuple[str, ...]
+) -> str:
+    """What a submission is called on a page: its instance name, else its first text
+    answer ("" when it has neither)."""
+    if instance_name and instance_name.strip():
+        return instance_name.strip()
+    for path in paths:
+        value = values.get(path)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return ""

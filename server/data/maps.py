@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from server.data.answers import display_name, name_paths
 from server.data.questions import FormQuestions
 from server.data.tables import odata_value, repeat_chain
 from server.data.xform import FieldInfo
@@ -43,15 +44,13 @@ def point_layout(
 ) -> PointLayout:
     """The layout of ``geo``'s points: text and file questions outside repeats."""
     outside = [f for f in fields if not repeat_chain(fields, f.path)]
-    texts = tuple(
-        f.path
-        for f in outside
-        if f.type == "string"
-        and f.path in questions.questions
-        and questions.questions[f.path].control == "input"
-    )
     photos = tuple(f.path for f in outside if f.binary)
-    return PointLayout(geo=geo, text_paths=texts, photo_paths=photos, colour_path=colour_path)
+    return PointLayout(
+        geo=geo,
+        text_paths=name_paths(questions, fields),
+        photo_paths=photos,
+        colour_path=colour_path,
+    )
 
 
 def geopoint(info: FieldInfo, text: str | None) -> tuple[float, float] | None:
@@ -77,9 +76,7 @@ def map_feature(
     if point is None:
         return None
     properties: dict[str, Any] = {}
-    name = (instance_name or "").strip() or next(
-        (text for path in layout.text_paths if (text := _text(values, path))), ""
-    )
+    name = display_name(instance_name, values, layout.text_paths)
     if name:
         properties["name"] = name
     if layout.colour_path is not None:

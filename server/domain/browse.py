@@ -22,6 +22,8 @@ from server.store.exports import Condition, Cursor, ExportRow
 
 REVIEW_STATES = ("received", "hasIssues", "edited", "approved", "rejected")
 MAX_PAGE = 250
+# Filters on answers are counted up to this many: beyond it a page says "more than".
+ANSWER_FILTER_COUNT = 1000
 
 
 @dataclass(frozen=True)
@@ -54,9 +56,10 @@ class SubmissionQuery:
 @dataclass
 class SubmissionPage:
     rows: list[ExportRow]
-    total: int
+    total: int  # matching submissions (the lower bound when `total_capped`)
     newer: Cursor | None  # where the page before this one (newer rows) starts, if any
     older: Cursor | None  # where the next page (older rows) starts, if any
+    total_capped: bool = False  # more than `total` match (a filter on answers)
 
 
 def browse(
@@ -85,7 +88,8 @@ def browse(
             before=before,
             limit=limit + 1,
         )
-        total = store.count_rows(session, form_id=form.id, condition=condition)
+        at_most = ANSWER_FILTER_COUNT + 1 if query.field_values else None
+        total = store.count_rows(session, form_id=form.id, condition=condition, at_most=at_most)
     if before is not None:
         more_newer = len(rows) > limit
         rows = rows[-limit:] if more_newer else rows
@@ -96,7 +100,14 @@ def browse(
         rows = rows[:limit]
         newer = rows[0].cursor if after is not None and rows else None
         older = rows[-1].cursor if more_older and rows else None
-    return SubmissionPage(rows=rows, total=total, newer=newer, older=older)
+    capped = at_most is not None and total >= at_most
+    return SubmissionPage(
+        rows=rows,
+        total=ANSWER_FILTER_COUNT if capped else total,
+        newer=newer,
+        older=older,
+        total_capped=capped,
+    )
 
 
 def matching_rows(

@@ -78,10 +78,11 @@ class SubmissionDetail:
     audits: list[AuditView]  # oldest first
     subjects: dict[str, dict[str, Any]]  # what the audit entries name, by kind:id
     may_review: bool
+    display: str  # its instance name, else its first text answer ("" without either)
 
     @property
     def name(self) -> str:
-        return self.current.instance_name or self.submission.instance_id
+        return self.display or self.submission.instance_id
 
 
 def submission_detail(
@@ -118,7 +119,12 @@ def submission_detail(
             form_ids={labels.form.id},
             submission_ids={submission.id},
         )
-    name = view.definition.instance_name or submission.instance_id
+    display = answers.display_name(
+        view.definition.instance_name,
+        view.definition.fields,
+        answers.name_paths(labels.questions, labels.fields),
+    )
+    name = display or submission.instance_id
     subjects.setdefault(f"submission:{submission.id}", {})["name"] = name
 
     def name_of(actor_id: int | None) -> str | None:
@@ -145,6 +151,7 @@ def submission_detail(
         audits=audits,
         subjects=subjects,
         may_review=actor.can(SUBMISSION_UPDATE, project_id=project_id, form_id=labels.form.id),
+        display=display,
     )
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from server.data.answers import display_name, name_paths
 from server.data.images import is_image
 from server.data.tables import repeat_chain
 from server.data.xform import FieldInfo
@@ -103,6 +104,7 @@ class SubmissionTable:
     choosable: list[Column]  # every question that can be a column
     rows: list[TableRow]
     total: int  # matching submissions, on every page
+    total_capped: bool  # more than `total` match (counting a filter on answers stops there)
     newer: str | None  # cursor token of the page before (newer rows)
     older: str | None  # cursor token of the page after (older rows)
     filters: Filters  # province and regency: which questions, which names
@@ -147,10 +149,11 @@ def submission_table(
     columns = _chosen(labels, choosable, choice.columns)
     with services.db.read() as session:
         files = store.current_attachments(session, submission_ids=[row.id for row in page.rows])
+    names = name_paths(labels.questions, labels.fields)
     rows = [
         TableRow(
             instance_id=row.instance_id,
-            name=row.instance_name,
+            name=display_name(row.instance_name, row.values, names),
             submitter=row.submitter_name,
             created_at=row.created_at,
             review_state=row.review_state,
@@ -168,6 +171,7 @@ def submission_table(
         choosable=choosable,
         rows=rows,
         total=page.total,
+        total_capped=page.total_capped,
         newer=cursor_token(page.newer),
         older=cursor_token(page.older),
         filters=filters,

@@ -453,14 +453,19 @@ def _details(session: Session, page: Any) -> list[ExportRow]:
     return rows
 
 
-def count_rows(session: Session, *, form_id: int, condition: ColumnElement[bool]) -> int:
-    return int(
-        session.exec(
-            select(func.count())
-            .select_from(Submission)
-            .where(col(Submission.form_id) == form_id, condition)
-        ).one()
-    )
+def count_rows(
+    session: Session,
+    *,
+    form_id: int,
+    condition: ColumnElement[bool],
+    at_most: int | None = None,
+) -> int:
+    """How many submissions match; with ``at_most``, counting stops there (a condition on
+    answers reads every submission's values, so a full count costs a full scan)."""
+    matching = select(col(Submission.id)).where(col(Submission.form_id) == form_id, condition)
+    if at_most is not None:
+        matching = matching.limit(at_most)
+    return int(session.exec(select(func.count()).select_from(matching.subquery())).one())
 
 
 def newest_id(session: Session, *, form_id: int) -> int:

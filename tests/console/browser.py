@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from playwright.sync_api import ConsoleMessage, Page, Request
+from playwright.sync_api import ConsoleMessage, Page, Request, Response
 
 from tests.builders import ADMIN_EMAIL, ADMIN_PASSWORD
 
@@ -36,7 +36,9 @@ class WatchedPage:
         self.host = urlsplit(base_url).netloc
         self.foreign: list[str] = []
         self.errors: list[str] = []
+        self.documents: set[str] = set()  # pages answered with an error status on purpose
         page.on("request", self._request)
+        page.on("response", self._response)
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.errors.append(str(error)))
 
@@ -47,9 +49,19 @@ class WatchedPage:
         if parts.netloc != self.host:
             self.foreign.append(request.url)
 
+    def _response(self, response: Response) -> None:
+        if response.request.is_navigation_request() and response.status >= 400:
+            self.documents.add(response.url)
+
     def _console(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
-            self.errors.append(message.text)
+        if message.type != "error":
+            return
+        # Chromium logs a page answered with a 4xx as a failed load; an error page (a
+        # refused upload, a 403) is such a page. Only its own document is let pass.
+        where = (message.location or {}).get("url", "")
+        if message.text.startswith("Failed to load resource") and where in self.documents:
+            return
+        self.errors.append(message.text)
 
     def goto(self, path: str) -> None:
         self.page.goto(self.base_url + path)

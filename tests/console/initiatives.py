@@ -98,9 +98,15 @@ class Initiative:
 
 
 def submit(
-    client: httpx.Client, headers: dict[str, str], project_id: int, initiative: Initiative
+    client: httpx.Client,
+    headers: dict[str, str],
+    project_id: int,
+    initiative: Initiative,
+    *,
+    app_user_token: str | None = None,
 ) -> str:
-    """Send one submission as ODK Collect does (multipart, with its photo); its instanceID."""
+    """Send one submission as ODK Collect does (multipart, with its photo), as a web user
+    or through an app user's URL; its instanceID."""
     instance_id = f"uuid:{uuid.uuid4()}"
     it = initiative
     photo = "foto-kegiatan.png" if it.photo else ""
@@ -117,8 +123,9 @@ def submit(
     files = [("xml_submission_file", ("submission.xml", xml, "text/xml"))]
     if photo:
         files.append((photo, (photo, tiny_png(), "image/png")))
+    prefix = f"/v1/key/{app_user_token}" if app_user_token else "/v1"
     posted = client.post(
-        f"/v1/projects/{project_id}/submission", files=files, headers={**headers, **OPENROSA}
+        f"{prefix}/projects/{project_id}/submission", files=files, headers={**headers, **OPENROSA}
     )
     assert posted.status_code == 201, posted.text
     return instance_id

@@ -19,7 +19,7 @@ from PIL import Image
 
 from server.data import images
 from server.data.changes import Change, changes
-from server.domain import Services
+from server.domain import Services, browse
 from server.domain.accounts import create_user
 from tests.builders import create_app_user
 from tests.console.reviewed import FORM_ID, Profile, publish_form, submit
@@ -248,6 +248,23 @@ def test_filters(
     for bad in ({"from": "kemarin"}, {"state": "diperiksa"}):
         refused = admin_console.get(profiled.table, params=bad)
         assert refused.status_code == 400 and "text/html" in refused.headers["content-type"]
+
+
+def test_a_filter_on_answers_is_counted_up_to_a_bound(
+    admin_console: Console, profiled: Profiled, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Counting a filter on answers reads every submission's values; it stops at a bound.
+    monkeypatch.setattr(browse, "ANSWER_FILTER_COUNT", 2)
+    many = admin_console.get(profiled.table, params={"province": "73"})
+    assert text(many, "#submissions-count")[0].startswith(
+        "Lebih dari 2 kiriman cocok dengan filter ini"
+    )
+    assert len(_names(many)) == 3  # the page itself shows every match
+    few = admin_console.get(profiled.table, params={"province": "53"})
+    assert text(few, "#submissions-count")[0].startswith("1 kiriman cocok dengan filter ini")
+    # Other filters are counted exactly.
+    exact = admin_console.get(profiled.table, params={"instance": "uuid:"})
+    assert text(exact, "#submissions-count")[0].startswith("4 kiriman cocok")
 
 
 def test_columns_are_chosen_and_kept_in_the_address(

@@ -242,16 +242,16 @@ def browse_clause(
     if instance_id_prefix:
         clauses.append(col(Submission.instance_id).startswith(instance_id_prefix, autoescape=True))
     for path, value in field_values:
+        # A scalar subquery, not EXISTS: PostgreSQL would turn EXISTS into a join that
+        # reads every version's values first; this way a page newest first stops as soon
+        # as it has its rows.
         current = aliased(SubmissionDef)
-        clauses.append(
-            select(current.id)
-            .where(
-                current.submission_id == Submission.id,
-                current.current,
-                current.fields[path].as_string() == value,
-            )
-            .exists()
+        answer = (
+            select(current.fields[path].as_string())
+            .where(current.submission_id == Submission.id, current.current)
+            .scalar_subquery()
         )
+        clauses.append(answer == value)
     return and_(*clauses)
 
 

@@ -132,28 +132,55 @@ def test_a_coordinators_first_day(
     assert "Kelompok Tenun Ina" in table and instance_id in table
 
 
-def test_the_main_pages_on_a_phone_screen(
-    phone: WatchedPage, admin_headers: dict[str, str], base_url: str
-) -> None:
+SAMPLE = (
+    ("Kelompok Tenun Ikat Ina", "tenun", "produksi pemasaran", "24", "-10.17 123.60", "53.71"),
+    ("Koperasi Kopi Mollo", "kopi", "produksi simpan", "41", "-9.86 124.28", "53.71"),
+    ("Dapur Bersama Oesapa", "pangan", "produksi", "15", "-9.10 124.89", "53.71"),
+    ("KWT Sumber Rezeki", "pangan", "produksi pemasaran", "19", "-8.84 121.66", "53.71"),
+    ("Tenun Sumba Lambanapu", "tenun", "produksi", "32", "-9.65 120.26", "53.71"),
+    ("Koperasi Wanita Maros", "kopi", "simpan", "58", "-5.00 119.57", "73.09"),
+    ("Olahan Rumput Laut Galesong", "pangan", "produksi pemasaran", "27", "-5.15 119.42", "73.71"),
+    ("Bank Sampah Perempuan Tallo", "pangan", "simpan", "36", "-4.01 119.62", "73.71"),
+)
+
+
+def _sample_project(base_url: str, headers: dict[str, str]) -> int:
+    """A project with the mapping form and a few initiatives in two provinces."""
     with httpx.Client(base_url=base_url) as client:
         project_id = client.post(
-            "/v1/projects", json={"name": "Nusa Tenggara Timur"}, headers=admin_headers
+            "/v1/projects", json={"name": "Pemetaan ESS Perempuan"}, headers=headers
         ).json()["id"]
-        initiatives.publish_form(client, admin_headers, project_id)
-        for name, point in (
-            ("Kopi Kupang", "-10.17 123.6 5 5"),
-            ("Tenun Sumba", "-9.65 120.26 5 5"),
-        ):
-            initiatives.submit(
+        initiatives.publish_form(client, headers, project_id)
+        for number, (name, sector, activities, members, point, regency) in enumerate(SAMPLE):
+            instance_id = initiatives.submit(
                 client,
-                admin_headers,
+                headers,
                 project_id,
-                initiatives.Initiative(name=name, point=point, province="53", regency="53.71"),
+                initiatives.Initiative(
+                    name=name,
+                    sector=sector,
+                    activities=activities,
+                    members=members,
+                    point=f"{point} 8 5",
+                    province=regency[:2],
+                    regency=regency,
+                    photo=number % 2 == 0,
+                ),
             )
-    sign_in(phone)
-    width = phone.page.viewport_size["width"] if phone.page.viewport_size else 390
+            if number % 3 != 2:
+                initiatives.review(
+                    client,
+                    headers,
+                    project_id,
+                    instance_id,
+                    "approved" if number % 3 == 0 else "hasIssues",
+                )
+    return project_id
+
+
+def _main_pages(project_id: int) -> list[tuple[str, str]]:
     form = f"/projects/{project_id}/forms/{initiatives.FORM_ID}"
-    for name, path in (
+    return [
         ("projects", "/projects"),
         ("project", f"/projects/{project_id}"),
         ("form", form),
@@ -162,10 +189,34 @@ def test_the_main_pages_on_a_phone_screen(
         ("summary", f"{form}/summary"),
         ("downloads", f"{form}/downloads"),
         ("phones", f"/projects/{project_id}/app-users"),
-    ):
+    ]
+
+
+def test_the_main_pages_on_a_phone_screen(
+    phone: WatchedPage, admin_headers: dict[str, str], base_url: str
+) -> None:
+    project_id = _sample_project(base_url, admin_headers)
+    sign_in(phone)
+    width = phone.page.viewport_size["width"] if phone.page.viewport_size else 390
+    for name, path in _main_pages(project_id):
         phone.goto(path)
         phone.page.wait_for_load_state("networkidle")
         # Nothing wider than the screen: tables scroll inside their frames.
         scroll_width = phone.page.evaluate("document.documentElement.scrollWidth")
         assert scroll_width <= width, f"{name} is {scroll_width}px wide"
         phone.screenshot(f"phone-{name}")
+
+
+def test_the_main_pages_on_a_desktop_screen(
+    desktop: WatchedPage, admin_headers: dict[str, str], base_url: str
+) -> None:
+    project_id = _sample_project(base_url, admin_headers)
+    sign_in(desktop)
+    for name, path in _main_pages(project_id):
+        if name == "map":
+            path += "?color=/profil/sektor"
+        desktop.goto(path)
+        desktop.page.wait_for_load_state("networkidle")
+        if name == "map":
+            expect(desktop.page.locator(".leaflet-marker-icon").first).to_be_visible()
+        desktop.screenshot(f"desktop-{name}")

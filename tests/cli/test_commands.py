@@ -170,3 +170,36 @@ def test_users_password_sets_a_new_one(run, services: Services) -> None:  # type
         "users", "password", "siapa@example.org", "--password-stdin", stdin="x" * 12 + "\n"
     )
     assert missing.exit_code == 1
+
+
+def test_app_users_create_names_a_lan_address_on_jaring_port(
+    run,
+    services: Services,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    from server.http import urls
+
+    project = create_project(services, SYSTEM, name="Aceh")
+    monkeypatch.setenv("JARING_PORT", "8181")
+    monkeypatch.setattr(urls, "lan_address", lambda: "192.168.43.7")
+    found = run("app-users", "create", str(project.id), "HP Banda Aceh")
+    assert found.exit_code == 0, found.output
+    assert "server URL: http://192.168.43.7:8181/v1/key/" in found.output
+    assert "Warning" not in found.output
+    # A machine with no address but loopback: said plainly, with what to do.
+    monkeypatch.setattr(urls, "lan_address", lambda: None)
+    alone = run("app-users", "create", str(project.id), "HP Lhokseumawe")
+    assert alone.exit_code == 0
+    assert "no network address but 127.0.0.1" in alone.output
+    assert "JARING_PUBLIC_URL" in alone.output and "--origin" in alone.output
+    assert "server URL: http://127.0.0.1:8181/" in alone.output
+
+
+def test_the_lan_address_is_not_loopback() -> None:
+    from server.external.network import is_loopback_host, lan_address, usable
+
+    found = lan_address()
+    assert found is None or usable(found)
+    assert is_loopback_host("localhost") and is_loopback_host("127.0.1.1")
+    assert is_loopback_host("[::1]") and not is_loopback_host("192.168.1.20")
+    assert not usable("127.0.0.1") and not usable("169.254.3.4") and usable("10.0.0.5")

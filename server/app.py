@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from server.console import install_console
+from server.console import install_console, problem_page
 from server.domain import Services
 from server.http.errors import install_error_handlers
 from server.http.middleware import BodySizeLimit, OpenRosaHeaders, RequestContext
@@ -93,7 +93,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     app.include_router(health.router)
     install_console(app, settings)
     limit = max(settings.max_submission_bytes, settings.max_form_bytes) + BODY_SLACK_BYTES
-    app.add_middleware(BodySizeLimit, limit=limit)
+    app.add_middleware(BodySizeLimit, limit=limit, page=problem_page)
     app.add_middleware(OpenRosaHeaders)
     app.add_middleware(RequestContext)
     return app

@@ -17,10 +17,12 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
 from server import problems
-from server.console.errors import error_page
+from server.console.errors import error_page, explain
 from server.console.pages import (
     admin,
     app_users,
@@ -33,7 +35,7 @@ from server.console.pages import (
     submissions,
     summary,
 )
-from server.console.rendering import STATIC_DIR, Templates, static
+from server.console.rendering import STATIC_DIR, Templates, static, templates_of
 from server.console.web import ConsoleHeaders, VersionedStaticFiles, is_console_path
 from server.settings import Settings
 
@@ -50,6 +52,22 @@ PAGE_ROUTERS = (
     encryption.router,
 )
 SWAGGER = "vendor/swagger-ui-dist-5.35.0"
+
+
+async def problem_page(scope: Scope, problem: problems.Problem) -> bytes | None:
+    """The console's error page for a Problem met before any route (a 100 MB upload
+    refused at once), or None for the API's addresses."""
+    if not is_console_path(scope.get("path", "")):
+        return None
+    request = Request(scope)
+    templates = templates_of(request)
+
+    def render() -> bytes:
+        _ = templates.gettext(request)
+        context = {"message": explain(problem, _), "problem": problem}
+        return templates.render_text(request, "error.html", context).encode()
+
+    return await run_in_threadpool(render)
 
 
 def install_console(app: FastAPI, settings: Settings) -> None:

@@ -16,6 +16,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -54,12 +55,21 @@ class BodyTooLarge(Exception):
     pass
 
 
-class BodySizeLimit:
-    """Refuse a request whose body exceeds ``limit`` bytes, declared or streamed."""
+ProblemPage = Callable[[Scope, problems.Problem], Awaitable[bytes | None]]
+"""An HTML page for a Problem met before a route (the console's), or None for JSON."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+
+class BodySizeLimit:
+    """Refuse a request whose body exceeds ``limit`` bytes, declared or streamed.
+
+    ``page`` gives an HTML answer for addresses that want one (a browser's upload to the
+    console); everything else gets the Problem as JSON.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int, page: ProblemPage | None = None) -> None:
         self.app = app
         self.limit = limit
+        self.page = page
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -67,7 +77,12 @@ class BodySizeLimit:
             return
         declared = _content_length(scope)
         if declared is not None and (declared < 0 or declared > self.limit):
-            await _send_problem(send, problems.request_too_large(self.limit))
+            problem = problems.request_too_large(self.limit)
+            html = await self.page(scope, problem) if self.page is not None else None
+            if html is not None:
+                await _send_body(send, problem.status, html, b"text/html; charset=utf-8")
+            else:
+                await _send_problem(send, problem)
             return
         seen = 0
 
@@ -96,13 +111,18 @@ def _content_length(scope: Scope) -> int | None:
 async def _send_problem(send: Send, problem: Any) -> None:
     import json
 
-    body = json.dumps(problem.as_json()).encode()
+    await _send_body(send, problem.status, json.dumps(problem.as_json()).encode())
+
+
+async def _send_body(
+    send: Send, status: int, body: bytes, content_type: bytes = b"application/json"
+) -> None:
     await send(
         {
             "type": "http.response.start",
-            "status": problem.status,
+            "status": status,
             "headers": [
-                (b"content-type", b"application/json"),
+                (b"content-type", content_type),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
                 _OPENROSA_HEADER,

@@ -3,6 +3,7 @@ drafts, media, the draft's test QR code, publishing, states, versions and downlo
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from server.domain import Services
@@ -117,6 +118,36 @@ def test_an_upload_over_the_limit_is_a_sentence(services: Services, admin_consol
     assert "Berkas terlalu besar: batasnya 20 MB." in huge.text
 
 
+def test_a_100_mb_upload_is_refused_at_once_with_a_page(admin_console: Console) -> None:
+    import http.client
+    from urllib.parse import urlsplit
+
+    project_id = _project(admin_console)
+    where = urlsplit(str(admin_console.client.base_url))
+    connection = http.client.HTTPConnection(where.hostname or "", where.port, timeout=30)
+    connection.putrequest("POST", f"/projects/{project_id}/forms/new")
+    connection.putheader("Content-Type", "multipart/form-data; boundary=x")
+    connection.putheader("Content-Length", "100000000")
+    connection.putheader(
+        "Cookie", f"jaring_session={admin_console.client.cookies['jaring_session']}"
+    )
+    connection.endheaders()
+    response = connection.getresponse()
+    body = response.read().decode()
+    connection.close()
+    assert response.status == 413
+    assert response.getheader("content-type") == "text/html; charset=utf-8"
+    assert "Berkas terlalu besar" in body
+    # The API answers the same refusal as a Problem.
+    api = http.client.HTTPConnection(where.hostname or "", where.port, timeout=30)
+    api.putrequest("POST", f"/v1/projects/{project_id}/forms")
+    api.putheader("Content-Length", "100000000")
+    api.endheaders()
+    refused = api.getresponse()
+    assert refused.status == 413 and json.loads(refused.read())["code"] == 413.1
+    api.close()
+
+
 def test_draft_media_test_code_and_publishing(admin_console: Console, services: Services) -> None:
     project_id = _project(admin_console)
     survey = [*SURVEY, ["select_one_from_file desa.csv", "desa", "Desa", "Village"]]
@@ -216,7 +247,7 @@ def test_roles_on_form_pages(
     assert seen.status_code == 200
     assert page(seen).cssselect("#draft") == []  # no draft, no upload
     assert "Unggah formulir baru" not in viewer.get(f"/projects/{project_id}").text
-    assert viewer.get(f"/projects/{project_id}/forms/new").status_code == 200  # only a form
+    assert viewer.get(f"/projects/{project_id}/forms/new").status_code == 403
     refused = _upload(
         viewer,
         f"/projects/{project_id}/forms/new",

@@ -26,7 +26,7 @@ from server.console.errors import ConsoleRoute, explain
 from server.console.rendering import redirect, templates_of
 from server.console.session import ConsoleUser, ServicesDep, UserDep, field, posted_form
 from server.domain import Services, forms, projects
-from server.domain.access import FORM_UPDATE, SUBMISSION_LIST
+from server.domain.access import FORM_CREATE, FORM_UPDATE, SUBMISSION_LIST
 from server.external.xlsform import XLS_CONTENT_TYPE, XLSX_CONTENT_TYPE
 from server.formats.qr import collect_qr, png
 from server.http.urls import draft_test_server_url, phone_origin
@@ -42,6 +42,7 @@ def new_form_page(
     request: Request, services: ServicesDep, user: UserDep, project_id: int
 ) -> Response:
     project = projects.get_project(services, user.actor, project_id)
+    user.actor.require(FORM_CREATE, project_id=project_id)
     return templates_of(request).page(
         request,
         "form_new.html",

@@ -41,6 +41,7 @@ class MediaFileItem:
     filename: str
     hash: str
     download_url: str
+    type: str | None = None  # "entityList" for a dataset's list (Central 2024.2+)
 
 
 class CollectClient:
@@ -97,6 +98,7 @@ class CollectClient:
                 filename=_text(media, f"{MANIFEST_NS}filename"),
                 hash=_text(media, f"{MANIFEST_NS}hash"),
                 download_url=_text(media, f"{MANIFEST_NS}downloadUrl"),
+                type=media.get("type"),
             )
             for media in root.iter(f"{MANIFEST_NS}mediaFile")
         ]

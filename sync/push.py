@@ -4,7 +4,8 @@ Every instrument is compiled locally first (an error stops everything before any
 sent, and names the sheet and row). Then, through the public Central API only, each one
 is created as a draft form or given a new draft, its media files are uploaded (only those
 the server does not already hold), and the draft is published under the instrument's
-version. An instrument whose version is already the published one is left alone, so
+version, registering forms before the forms that read their entity lists. An
+instrument whose version is already the published one is left alone, so
 pushing twice does nothing the second time; publishing a changed instrument without a
 new version is refused by the server (409.6) and reported as such.
 """
@@ -23,6 +24,7 @@ from server.tasks.instruments import (
     InstrumentError,
     compile_instrument,
     find_instruments,
+    publishing_order,
 )
 from sync.central import CentralClient, Credentials, credentials_from
 from sync.errors import ServerRefused, SyncError
@@ -46,7 +48,10 @@ class PushOutcome:
 
 
 def compile_all(paths: list[Path]) -> list[CompiledInstrument]:
-    """Compile every instrument (a folder means the workbooks in it); all errors at once."""
+    """Compile every instrument (a folder means the workbooks in it); all errors at once.
+
+    They come back in publishing order: a form that registers entities before the forms
+    that read its entity list."""
     workbooks: list[Path] = []
     for path in paths:
         workbooks.extend(find_instruments(path) if path.is_dir() else [path])
@@ -60,7 +65,7 @@ def compile_all(paths: list[Path]) -> list[CompiledInstrument]:
             findings.extend(error.findings)
     if findings:
         raise InstrumentError(findings)
-    return compiled
+    return publishing_order(compiled)
 
 
 def push_instruments(

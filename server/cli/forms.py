@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
+from server.cli.errors import ask_password
 from server.external.odk_validate import ValidatorUnavailable
 from server.tasks import instruments
 
@@ -35,6 +36,16 @@ def _fail(lines: list[str]) -> None:
     raise typer.Exit(code=1)
 
 
+def _need_folder(folder: Path) -> None:
+    if not folder.is_dir():
+        _fail(
+            [
+                f"Error: there is no folder {folder} of instruments: run this in Jaring's"
+                " repository, or give the folder with --instruments."
+            ]
+        )
+
+
 @app.command()
 def build(
     out: Annotated[Path, typer.Option(help="Where to write the XForms and their media.")] = Path(
@@ -43,15 +54,20 @@ def build(
     instruments_dir: InstrumentsDir = DEFAULT_INSTRUMENTS,
 ) -> None:
     """Compile every instrument to <form_id>.xml plus <form_id>-media/ in OUT."""
+    _need_folder(instruments_dir)
     try:
         compiled = instruments.build(instruments_dir, out)
     except instruments.InstrumentError as error:
         _fail([str(finding) for finding in error.findings])
         return
     for instrument in compiled:
+        lists = "".join(
+            f", entity list {name} (served by the server)" for name in instrument.entity_lists
+        )
         typer.echo(
             f"{instrument.path.name}: {instrument.form_id} version {instrument.version}, "
-            f"{len(instrument.media)} media file(s) -> {out / (instrument.form_id + '.xml')}"
+            f"{len(instrument.media)} media file(s){lists}"
+            f" -> {out / (instrument.form_id + '.xml')}"
         )
 
 
@@ -63,6 +79,7 @@ def check(
     ] = True,
 ) -> None:
     """Compile every instrument and run ODK Validate; exit 1 on any error or warning."""
+    _need_folder(instruments_dir)
     started = time.monotonic()
     try:
         problems = instruments.check(instruments_dir, run_validate=validate)
@@ -84,6 +101,7 @@ def dump(
     ] = False,
 ) -> None:
     """Regenerate the text form (text/<instrument>/<sheet>.csv) and CODEBOOK.md."""
+    _need_folder(instruments_dir)
     if check_only:
         problems = instruments.out_of_sync(instruments_dir)
         if problems:
@@ -108,6 +126,7 @@ def wilayah(
     instruments_dir: InstrumentsDir = DEFAULT_INSTRUMENTS,
 ) -> None:
     """Write the location-cascade media files into INSTRUMENTS/media/ from the wilayah lists."""
+    _need_folder(instruments_dir)
     for path in instruments.write_wilayah_media(
         source, instruments_dir / instruments.MEDIA_DIRNAME
     ):
@@ -138,6 +157,9 @@ def push(
     from sync import CentralClient, SyncError
     from sync.push import compile_all, push_instruments, resolve_credentials
 
+    for path in paths or [DEFAULT_INSTRUMENTS]:
+        if not path.exists():
+            _fail([f"Error: there is no {path}: give workbooks (.xlsx) or folders of them."])
     try:
         compiled = compile_all(paths or [DEFAULT_INSTRUMENTS])
     except instruments.InstrumentError as error:
@@ -151,7 +173,7 @@ def push(
             server_url=server,
             email=email,
             config_path=config,
-            prompt=lambda: typer.prompt("Password", hide_input=True),
+            prompt=lambda: ask_password("Password", "JARING_PASSWORD"),
         )
     except SyncError as error:
         _fail([str(error)])

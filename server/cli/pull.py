@@ -19,6 +19,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from server.cli.errors import ask_password
 from sync.central import CentralClient, credentials_from
 from sync.errors import SyncError
 from sync.pull import FORMATS, pull
@@ -59,7 +60,7 @@ def pull_command(
     except SyncError:
         if password is not None or not (server and email):
             raise
-        password = typer.prompt(f"Password of {email}", hide_input=True)
+        password = ask_password(f"Password of {email}", "JARING_PASSWORD")
         credentials = credentials_from(server_url=server, email=email, password=password)
     project_id = project or credentials.default_project_id
     if project_id is None:

@@ -21,6 +21,7 @@ from typing import Annotated, Any
 import typer
 
 from server.cli.common import DEFAULT_DATA_DIR, DataDirOption
+from server.cli.errors import ask_password
 from sync.central import CentralClient, Credentials, credentials_from
 from sync.errors import SyncError
 from sync.relay import (
@@ -190,7 +191,9 @@ def _config(state: RelayState) -> RelayConfig:
     if not state.get("app_user_token"):
         password = os.environ.get(UPSTREAM_PASSWORD_ENV)
         if password is None:
-            password = typer.prompt(f"Password of {state.get('upstream_email')}", hide_input=True)
+            password = ask_password(
+                f"Password of {state.get('upstream_email')}", UPSTREAM_PASSWORD_ENV
+            )
         try:
             password = credentials_from(
                 server_url=state.get("upstream_url"),

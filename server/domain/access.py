@@ -27,6 +27,8 @@ SUBMISSION_CREATE = "submission.create"
 SUBMISSION_READ = "submission.read"
 SUBMISSION_LIST = "submission.list"
 SUBMISSION_UPDATE = "submission.update"
+SUBMISSION_DELETE = "submission.delete"
+SUBMISSION_RESTORE = "submission.restore"
 FIELD_KEY_CREATE = "field_key.create"
 FIELD_KEY_LIST = "field_key.list"
 FIELD_KEY_DELETE = "field_key.delete"
@@ -53,6 +55,8 @@ _MANAGER = (
         FORM_DELETE,
         SUBMISSION_CREATE,
         SUBMISSION_UPDATE,
+        SUBMISSION_DELETE,
+        SUBMISSION_RESTORE,
         FIELD_KEY_CREATE,
         FIELD_KEY_LIST,
         FIELD_KEY_DELETE,

@@ -140,6 +140,7 @@ def log_in(services: Services, *, email: str, password: str) -> tuple[NewSession
             now=now,
             expires_at=now + timedelta(hours=services.settings.session_hours),
         )
+        store.set_last_login(session, actor_id=actor.id, now=now)
         audits.record(session, Actor(id=actor.id), "user.session.create", f"actor:{actor.id}")
     return NewSession(token=token, row=row), actor
 

@@ -16,6 +16,7 @@ from server.domain.access import (
 )
 from server.domain.forms import authorised_form
 from server.store import accounts as account_store
+from server.store.tables import Actor as ActorRow
 
 FORM_ROLES = {"app-user"}
 
@@ -87,12 +88,12 @@ def unassign_form(
 
 def list_form_assignments(
     services: Services, actor: Actor, *, project_id: int, xml_form_id: str, role: str
-) -> list[tuple[int, int]]:
+) -> list[ActorRow]:
+    """The actors holding ``role`` on the form (Central answers with the actors)."""
     form_id = _form_id(services, actor, project_id, xml_form_id, ASSIGNMENT_LIST)
     name = role_name(role)
     with services.db.read() as session:
-        rows = account_store.assignments_on(session, scope=f"form:{form_id}", role=name)
-    return [(row.actor_id, find_role(row.role).id) for row in rows]
+        return account_store.actors_assigned(session, scope=f"form:{form_id}", role=name)
 
 
 def _form_id(services: Services, actor: Actor, project_id: int, xml_form_id: str, verb: str) -> int:

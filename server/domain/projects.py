@@ -13,10 +13,12 @@ from server.domain.access import (
     FIELD_KEY_CREATE,
     FIELD_KEY_DELETE,
     FIELD_KEY_LIST,
+    PROJECT_DELETE,
     PROJECT_READ,
     PROJECT_UPDATE,
     Actor,
 )
+from server.domain.accounts import Credentials, resolve_caller
 from server.store import accounts as account_store
 from server.store import projects as store
 from server.store.driver import Driver
@@ -47,6 +49,19 @@ def require_project(driver: Driver, actor: Actor, project_id: int) -> None:
     """`get_project`'s checks without loading the project, in the caller's read: for the
     phones' requests, which need to know only that they may go on."""
     _check_project(actor, project_id, exists=store.project_is_live(driver, project_id=project_id))
+
+
+def accepts_phone_requests(
+    services: Services, caller: Actor | Credentials, project_id: int
+) -> None:
+    """What a phone's ``HEAD …/submission`` checks, as in Central: a known caller, and a
+    project that exists (404.1 otherwise); the form is checked when the submission comes."""
+    with services.db.driver_read() as driver:
+        actor = resolve_caller(services, caller, driver)
+        if actor.anonymous:
+            raise actor.refusal()
+        if not store.project_is_live(driver, project_id=project_id):
+            raise problems.not_found()
 
 
 def _check_project(actor: Actor, project_id: int, *, exists: bool) -> None:
@@ -104,6 +119,20 @@ def update_project(
         session.add(project)
         audits.record(session, actor, "project.update", f"project:{project_id}", changes)
         return project
+
+
+def delete_project(services: Services, actor: Actor, project_id: int) -> None:
+    """Delete a project (administrators): it leaves every list, and its phones' URLs
+    answer 404.1 from then on, as in Central."""
+    get_project(services, actor, project_id)
+    actor.require(PROJECT_DELETE, project_id=project_id)
+    with services.db.write() as session:
+        project = store.project_by_id(session, project_id=project_id)
+        if project is None:
+            raise problems.not_found()
+        project.deleted_at = utcnow()
+        session.add(project)
+        audits.record(session, actor, "project.delete", f"project:{project_id}")
 
 
 def create_app_user(

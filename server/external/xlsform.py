@@ -20,12 +20,20 @@ from pyxform.utils import external_choices_to_csv, has_external_choices
 from pyxform.xls2json import workbook_to_json
 from pyxform.xls2json_backends import get_xlsform
 
+from server.data.xml import parse_untrusted_xml
+
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 XLS_CONTENT_TYPE = "application/vnd.ms-excel"
 
 # An .xlsx is a zip; these bound what pyxform (openpyxl) may be made to inflate.
 MAX_XLSX_MEMBERS = 1000
 MAX_XLSX_UNCOMPRESSED_BYTES = 100_000_000
+# pyxform's time and memory grow with the rows: a survey of 200,000 rows would hold the
+# server for minutes. Rows are counted before pyxform runs, and a sheet above its limit
+# is refused with the limit in the message. The largest real instruments have a few
+# thousand survey rows; choice lists may be longer (every village of a province).
+MAX_SURVEY_ROWS = 5_000
+MAX_SHEET_ROWS = 100_000
 
 # pyxform logs every warning at INFO on its own handler; the warnings are returned instead.
 logging.getLogger("pyxform").setLevel(logging.ERROR)
@@ -65,6 +73,7 @@ def convert_xlsform(
     warnings: list[str] = []
     if file_type.lstrip(".") == "xlsx":
         check_xlsx_container(content)
+    check_rows(sheet_rows(content, file_type.lstrip(".")))
     try:
         workbook = get_xlsform(xlsform=io.BytesIO(content), file_type="." + file_type.lstrip("."))
         survey_json = workbook_to_json(
@@ -109,6 +118,73 @@ def check_xlsx_container(content: bytes) -> None:
             "The workbook could not be read: it would unpack to more than"
             f" {MAX_XLSX_UNCOMPRESSED_BYTES} bytes."
         )
+
+
+def check_rows(rows: dict[str, int]) -> None:
+    """Refuse a workbook with a sheet longer than pyxform may be asked to read."""
+    for name, count in rows.items():
+        limit = MAX_SURVEY_ROWS if name.strip().lower() == "survey" else MAX_SHEET_ROWS
+        if count > limit:
+            raise XlsFormError(
+                f"The {name} sheet has {count} rows; at most {limit} are accepted."
+                " Please split the form, or move long choice lists to a CSV file"
+                " (select_one_from_file)."
+            )
+
+
+_SPREADSHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_RELATIONSHIPS_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PACKAGE_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+def sheet_rows(content: bytes, file_type: str = "xlsx") -> dict[str, int]:
+    """How many rows each sheet of the workbook holds, counted without loading it: the
+    ``<row>`` elements of each .xlsx worksheet, read as a stream; an .xls's own count.
+    A workbook that cannot be read this way gives {} (pyxform then says what is wrong)."""
+    try:
+        if file_type == "xls":
+            import xlrd
+
+            book = xlrd.open_workbook(file_contents=content, on_demand=True)
+            try:
+                return {name: book.sheet_by_name(name).nrows for name in book.sheet_names()}
+            finally:
+                book.release_resources()
+        return _xlsx_sheet_rows(content)
+    except Exception:  # noqa: BLE001 - counting is a guard; pyxform reports bad workbooks
+        return {}
+
+
+def _xlsx_sheet_rows(content: bytes) -> dict[str, int]:
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        names = set(archive.namelist())
+        workbook = parse_untrusted_xml(archive.read("xl/workbook.xml"))
+        rels = parse_untrusted_xml(archive.read("xl/_rels/workbook.xml.rels"))
+        targets = {
+            rel.get("Id"): str(rel.get("Target") or "").lstrip("/")
+            for rel in rels.iter(f"{_PACKAGE_NS}Relationship")
+        }
+        rows: dict[str, int] = {}
+        for sheet in workbook.iter(f"{_SPREADSHEET_NS}sheet"):
+            target = targets.get(sheet.get(f"{_RELATIONSHIPS_NS}id"), "")
+            path = target if target.startswith("xl/") else f"xl/{target}"
+            if path in names:
+                rows[str(sheet.get("name"))] = _count_rows(archive, path)
+        return rows
+
+
+def _count_rows(archive: zipfile.ZipFile, path: str) -> int:
+    """The ``<row`` start tags of a worksheet, read a megabyte at a time."""
+    count, tail = 0, b""
+    with archive.open(path) as stream:
+        while chunk := stream.read(1 << 20):
+            block = tail + chunk
+            count += block.count(b"<row ") + block.count(b"<row>")
+            # Keep the last few bytes, so a tag cut between two reads is counted once.
+            keep = min(len(block), 5)
+            tail = block[-keep:]
+            count -= tail.count(b"<row ") + tail.count(b"<row>")
+    return count + tail.count(b"<row ") + tail.count(b"<row>")
 
 
 _ROW = re.compile(r"\[row\s*:\s*(\d+)\]")

@@ -52,7 +52,7 @@ def actor_json(actor: Actor) -> dict[str, Any]:
 
 
 def user_json(actor: Actor, user: User) -> dict[str, Any]:
-    return {"email": user.email, "lastLoginAt": None, **actor_json(actor)}
+    return {"email": user.email, "lastLoginAt": timestamp(user.last_login_at), **actor_json(actor)}
 
 
 def session_json(session: AuthSession, token: str) -> dict[str, Any]:
@@ -138,9 +138,9 @@ def form_attachment_json(attachment: FormAttachment, blob: Blob | None) -> dict[
         "name": attachment.name,
         "type": attachment.type,
         "hash": blob.md5 if blob else None,
-        "exists": attachment.blob_sha is not None,
+        "exists": attachment.blob_sha is not None or attachment.dataset_id is not None,
         "blobExists": attachment.blob_sha is not None,
-        "datasetExists": False,
+        "datasetExists": attachment.dataset_id is not None,
     }
     if attachment.updated_at is not None:
         data["updatedAt"] = timestamp(attachment.updated_at)
@@ -204,12 +204,16 @@ def submission_version_json(definition: SubmissionDef) -> dict[str, Any]:
     }
 
 
-def comment_json(comment: Comment) -> dict[str, Any]:
-    return {
+def comment_json(comment: Comment, author: Actor | None = None) -> dict[str, Any]:
+    """Central's comment; with ``author`` (extended metadata), its ``actor`` too."""
+    body: dict[str, Any] = {
         "body": comment.body,
         "actorId": comment.actor_id,
         "createdAt": timestamp(comment.created_at),
     }
+    if author is not None:
+        body["actor"] = actor_json(author)
+    return body
 
 
 def audit_json(audit: Audit, actor: Actor | None = None) -> dict[str, Any]:

@@ -31,6 +31,9 @@ class MediaFile:
     name: str
     md5: str
     download_url: str
+    # An entity list (Central 2024.2+): its type, and where Collect checks offline entities.
+    type: str | None = None
+    integrity_url: str | None = None
 
 
 def form_list(entries: Iterable[FormListEntry]) -> str:
@@ -57,12 +60,16 @@ def form_list(entries: Iterable[FormListEntry]) -> str:
 def manifest(files: Iterable[MediaFile]) -> str:
     parts = [f'<?xml version="1.0" encoding="UTF-8"?>\n<manifest xmlns="{MANIFEST_NS}">']
     for media in files:
+        opening = f'<mediaFile type="{escape(media.type)}">' if media.type else "<mediaFile>"
+        integrity = (
+            f"<integrityUrl>{escape(media.integrity_url)}</integrityUrl>"
+            if media.integrity_url
+            else ""
+        )
         parts.append(
-            "<mediaFile>"
-            f"<filename>{escape(media.name)}</filename>"
+            opening + f"<filename>{escape(media.name)}</filename>"
             f"<hash>md5:{media.md5}</hash>"
-            f"<downloadUrl>{escape(media.download_url)}</downloadUrl>"
-            "</mediaFile>"
+            f"<downloadUrl>{escape(media.download_url)}</downloadUrl>" + integrity + "</mediaFile>"
         )
     parts.append("</manifest>")
     return "\n".join(parts)

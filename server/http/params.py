@@ -3,9 +3,21 @@ sends ``True``), and request bodies bounded by a size limit."""
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
 
 from server import problems
+from server.domain.refs import FormRef, SubmissionRef
+from server.formats.openrosa import OPENROSA_VERSION
+
+INTEGER_MIN = -(2**31)
+INTEGER_MAX = 2**31 - 1
+
+DatabaseId = Annotated[int, Path(ge=INTEGER_MIN, le=INTEGER_MAX)]
+"""A numeric ID in a URL (a project's, a user's): as in Central, a value that is not a
+number is 400.11 and one no database integer can hold 400.22, on every route (see
+`server.http.errors`); an ID that could exist but does not is 404.1."""
 
 
 def flag(value: str | None, *, name: str, default: bool = False) -> bool:
@@ -49,3 +61,26 @@ async def bounded_body(request: Request, limit: int) -> bytes:
 def extended(request: Request) -> bool:
     """Whether the caller asked for Central's extended metadata (``X-Extended-Metadata``)."""
     return (request.headers.get("x-extended-metadata") or "").lower() == "true"
+
+
+def require_openrosa_version(request: Request) -> None:
+    """Refuse, as Central does (400.6), an OpenRosa request (form list, manifest,
+    submission) without ``X-OpenRosa-Version: 1.0``: before its body is read, so a
+    refused submission stores nothing."""
+    value = request.headers.get("x-openrosa-version")
+    if value != OPENROSA_VERSION:
+        raise problems.invalid_header("X-OpenRosa-Version", value)
+
+
+def form_ref(project_id: DatabaseId, xml_form_id: str) -> FormRef:
+    return FormRef(project_id, xml_form_id)
+
+
+def submission_ref(project_id: DatabaseId, xml_form_id: str, instance_id: str) -> SubmissionRef:
+    return SubmissionRef(project_id, xml_form_id, instance_id)
+
+
+FormRefDep = Annotated[FormRef, Depends(form_ref)]
+"""The form a route's path names (``/projects/{project_id}/forms/{xml_form_id}…``)."""
+SubmissionRefDep = Annotated[SubmissionRef, Depends(submission_ref)]
+"""The submission a route's path names (``…/submissions/{instance_id}…``)."""

@@ -8,15 +8,16 @@ from fastapi import APIRouter, Body
 
 from server import problems
 from server.domain import assignments, projects
-from server.formats.central_json import app_user_json, new_app_user_json
+from server.formats.central_json import actor_json, app_user_json, new_app_user_json
 from server.http.auth import ActorDep, ServicesDep
+from server.http.params import DatabaseId
 
 router = APIRouter(tags=["app users"])
 
 
 @router.post("/projects/{project_id}/app-users")
 def create_app_user(
-    services: ServicesDep, actor: ActorDep, project_id: int, body: dict[str, Any] = Body(...)
+    services: ServicesDep, actor: ActorDep, project_id: DatabaseId, body: dict[str, Any] = Body(...)
 ) -> dict[str, Any]:
     name = body.get("displayName")
     if not isinstance(name, str):
@@ -26,7 +27,9 @@ def create_app_user(
 
 
 @router.get("/projects/{project_id}/app-users")
-def list_app_users(services: ServicesDep, actor: ActorDep, project_id: int) -> list[dict[str, Any]]:
+def list_app_users(
+    services: ServicesDep, actor: ActorDep, project_id: DatabaseId
+) -> list[dict[str, Any]]:
     return [
         app_user_json(row, key)
         for row, key in projects.list_app_users(services, actor, project_id=project_id)
@@ -35,7 +38,7 @@ def list_app_users(services: ServicesDep, actor: ActorDep, project_id: int) -> l
 
 @router.delete("/projects/{project_id}/app-users/{actor_id}")
 def delete_app_user(
-    services: ServicesDep, actor: ActorDep, project_id: int, actor_id: int
+    services: ServicesDep, actor: ActorDep, project_id: DatabaseId, actor_id: DatabaseId
 ) -> dict[str, bool]:
     projects.revoke_app_user(services, actor, project_id=project_id, actor_id=actor_id)
     return {"success": True}
@@ -43,11 +46,12 @@ def delete_app_user(
 
 @router.get("/projects/{project_id}/forms/{xml_form_id}/assignments/{role}")
 def list_form_assignments(
-    services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str, role: str
+    services: ServicesDep, actor: ActorDep, project_id: DatabaseId, xml_form_id: str, role: str
 ) -> list[dict[str, Any]]:
+    """The actors holding the role on the form, as Central lists them."""
     return [
-        {"actorId": actor_id, "roleId": role_id}
-        for actor_id, role_id in assignments.list_form_assignments(
+        actor_json(assigned)
+        for assigned in assignments.list_form_assignments(
             services, actor, project_id=project_id, xml_form_id=xml_form_id, role=role
         )
     ]
@@ -57,10 +61,10 @@ def list_form_assignments(
 def assign_form(
     services: ServicesDep,
     actor: ActorDep,
-    project_id: int,
+    project_id: DatabaseId,
     xml_form_id: str,
     role: str,
-    actor_id: int,
+    actor_id: DatabaseId,
 ) -> dict[str, bool]:
     assignments.assign_form(
         services,
@@ -78,10 +82,10 @@ def assign_form(
 def unassign_form(
     services: ServicesDep,
     actor: ActorDep,
-    project_id: int,
+    project_id: DatabaseId,
     xml_form_id: str,
     role: str,
-    actor_id: int,
+    actor_id: DatabaseId,
 ) -> dict[str, bool]:
     assignments.unassign_form(
         services,

@@ -4,45 +4,80 @@ ODK Collect is configured with ``/v1/test/{draftToken}/projects/{id}/forms/{xmlF
 (the token is the form's ``draftToken``); under it sit a form list holding only the
 draft, its XML, manifest and media, and a submission endpoint. Test submissions are kept
 apart from real ones and are dropped when the draft is published or abandoned. A token
-that does not match the form's current draft is 404.1.
+that does not match the form's current draft is 404.1. Every route receives the draft its
+URL names (`TestDraftDep`), found once.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from server import problems
 from server.domain import forms, submissions
 from server.formats import openrosa
 from server.http.auth import ServicesDep
-from server.http.files import blob_download
+from server.http.params import DatabaseId
 from server.http.urls import draft_test_form_base
-from server.resources.openrosa import OPENROSA_XML, manifest_response, submission_parts
+from server.resources.forms import form_media_response
+from server.resources.openrosa import (
+    OPENROSA_ONLY,
+    OPENROSA_XML,
+    manifest_response,
+    submission_parts,
+)
+from server.store.tables import Form, FormDef
 
 router = APIRouter(tags=["draft testing"])
 
 BASE = "/projects/{project_id}/forms/{xml_form_id}/draft"
 
 
-@router.get(BASE + "/formList")
-def draft_form_list(
-    request: Request, services: ServicesDep, draft_token: str, project_id: int, xml_form_id: str
-) -> Response:
+@dataclass(frozen=True)
+class TestDraft:
+    """The draft a test URL names: its token, project, form and definition."""
+
+    token: str
+    project_id: int
+    form: Form
+    draft: FormDef
+
+    @property
+    def draft_id(self) -> int:
+        assert self.draft.id is not None
+        return self.draft.id
+
+    def url(self, request: Request, services: ServicesDep) -> str:
+        """The test URL of the draft's form, ``…/forms/{xmlFormId}/draft``."""
+        return draft_test_form_base(
+            request, services.settings, self.token, self.project_id, self.form.xml_form_id
+        )
+
+
+def _test_draft(
+    services: ServicesDep, draft_token: str, project_id: DatabaseId, xml_form_id: str
+) -> TestDraft:
     form, draft = forms.draft_by_token(
         services, token=draft_token, project_id=project_id, xml_form_id=xml_form_id
     )
-    assert draft.id is not None
-    base = draft_test_form_base(
-        request, services.settings, draft_token, project_id, form.xml_form_id
-    )
-    has_media = bool(forms.attachments_with_blobs(services, form_def_id=draft.id))
+    return TestDraft(draft_token, project_id, form, draft)
+
+
+TestDraftDep = Annotated[TestDraft, Depends(_test_draft)]
+
+
+@router.get(BASE + "/formList", dependencies=OPENROSA_ONLY)
+def draft_form_list(request: Request, services: ServicesDep, test: TestDraftDep) -> Response:
+    base = test.url(request, services)
+    has_media = bool(forms.attachments_with_blobs(services, form_def_id=test.draft_id))
     entry = openrosa.FormListEntry(
-        form_id=form.xml_form_id,
-        name=draft.name or form.xml_form_id,
-        version=draft.version,
-        md5=draft.md5,
+        form_id=test.form.xml_form_id,
+        name=test.draft.name or test.form.xml_form_id,
+        version=test.draft.version,
+        md5=test.draft.md5,
         download_url=f"{base}.xml",
         manifest_url=f"{base}/manifest" if has_media else None,
     )
@@ -50,73 +85,44 @@ def draft_form_list(
 
 
 @router.get("/projects/{project_id}/forms/{xml_form_id}/draft.xml")
-def draft_xml(
-    services: ServicesDep, draft_token: str, project_id: int, xml_form_id: str
-) -> Response:
-    _, draft = forms.draft_by_token(
-        services, token=draft_token, project_id=project_id, xml_form_id=xml_form_id
-    )
-    return Response(draft.xml, media_type="application/xml")
+def draft_xml(test: TestDraftDep) -> Response:
+    return Response(test.draft.xml, media_type="application/xml")
 
 
-@router.get(BASE + "/manifest")
-def draft_manifest(
-    request: Request, services: ServicesDep, draft_token: str, project_id: int, xml_form_id: str
-) -> Response:
-    form, draft = forms.draft_by_token(
-        services, token=draft_token, project_id=project_id, xml_form_id=xml_form_id
-    )
-    assert draft.id is not None
-    base = draft_test_form_base(
-        request, services.settings, draft_token, project_id, form.xml_form_id
-    )
-    return manifest_response(services, draft.id, base)
+@router.get(BASE + "/manifest", dependencies=OPENROSA_ONLY)
+def draft_manifest(request: Request, services: ServicesDep, test: TestDraftDep) -> Response:
+    return manifest_response(services, test.draft_id, test.url(request, services))
 
 
 @router.get(BASE + "/attachments/{name}")
-def draft_media(
-    services: ServicesDep, draft_token: str, project_id: int, xml_form_id: str, name: str
-) -> Response:
-    _, draft = forms.draft_by_token(
-        services, token=draft_token, project_id=project_id, xml_form_id=xml_form_id
-    )
-    assert draft.id is not None
-    for attachment, blob in forms.attachments_with_blobs(services, form_def_id=draft.id):
-        if attachment.name == name and blob is not None:
-            return blob_download(services, blob.sha256, attachment.content_type, attachment.name)
-    raise problems.not_found()
+def draft_media(request: Request, services: ServicesDep, test: TestDraftDep, name: str) -> Response:
+    source = forms.definition_attachment(services, form_def_id=test.draft_id, name=name)
+    return form_media_response(request, services, source)
 
 
-@router.head(BASE + "/submission")
-@router.get(BASE + "/submission")
-def draft_submission_preflight(
-    services: ServicesDep, draft_token: str, project_id: int, xml_form_id: str
-) -> Response:
-    forms.draft_by_token(
-        services, token=draft_token, project_id=project_id, xml_form_id=xml_form_id
-    )
+@router.head(BASE + "/submission", dependencies=OPENROSA_ONLY)
+@router.get(BASE + "/submission", dependencies=OPENROSA_ONLY)
+def draft_submission_preflight(services: ServicesDep, test: TestDraftDep) -> Response:
     return Response(
         status_code=204,
         headers={"X-OpenRosa-Accept-Content-Length": str(services.settings.max_submission_bytes)},
     )
 
 
-@router.post(BASE + "/submission")
+@router.post(BASE + "/submission", dependencies=OPENROSA_ONLY)
 async def draft_submit(
     request: Request,
     services: ServicesDep,
-    draft_token: str,
-    project_id: int,
-    xml_form_id: str,
+    test: TestDraftDep,
     deviceID: str | None = None,  # noqa: N803 - the query parameter Collect sends
 ) -> Response:
     async with submission_parts(request, services) as (xml, files):
         await run_in_threadpool(
             submissions.ingest_draft_test,
             services,
-            token=draft_token,
-            project_id=project_id,
-            xml_form_id=xml_form_id,
+            token=test.token,
+            project_id=test.project_id,
+            xml_form_id=test.form.xml_form_id,
             xml=xml,
             files=files,
             device_id=deviceID or None,

@@ -12,10 +12,12 @@ from typing import Any
 from fastapi import APIRouter, Body, Request
 
 from server import problems
-from server.domain import projects
+from server.domain import forms as form_domain
+from server.domain import project_put, projects
 from server.formats.central_json import project_extended_json, project_json
 from server.http.auth import ActorDep, ServicesDep
-from server.http.params import extended
+from server.http.params import DatabaseId, extended, flag
+from server.resources.forms import form_extended
 
 router = APIRouter(tags=["projects"])
 
@@ -38,8 +40,13 @@ def create_project(
 
 
 @router.get("/projects")
-def list_projects(request: Request, services: ServicesDep, actor: ActorDep) -> list[dict[str, Any]]:
+def list_projects(
+    request: Request, services: ServicesDep, actor: ActorDep, forms: str | None = None
+) -> list[dict[str, Any]]:
+    """The projects the caller may read; with ``?forms=true`` each with its ``formList``
+    (its forms with extended metadata, as Central nests them)."""
     more = extended(request)
+    with_forms = flag(forms, name="forms")
     items = []
     for project in projects.list_projects(services, actor):
         assert project.id is not None
@@ -49,13 +56,16 @@ def list_projects(request: Request, services: ServicesDep, actor: ActorDep) -> l
             else project_json(project)
         )
         data["verbs"] = sorted(actor.verbs(project_id=project.id))
+        if with_forms:
+            views = form_domain.list_forms(services, actor, project_id=project.id)
+            data["formList"] = [form_extended(services, view) for view in views]
         items.append(data)
     return items
 
 
 @router.get("/projects/{project_id}")
 def get_project(
-    request: Request, services: ServicesDep, actor: ActorDep, project_id: int
+    request: Request, services: ServicesDep, actor: ActorDep, project_id: DatabaseId
 ) -> dict[str, Any]:
     project = projects.read_project(services, actor, project_id)
     if not extended(request):
@@ -68,7 +78,7 @@ def get_project(
 
 @router.patch("/projects/{project_id}")
 def update_project(
-    services: ServicesDep, actor: ActorDep, project_id: int, body: dict[str, Any] = Body(...)
+    services: ServicesDep, actor: ActorDep, project_id: DatabaseId, body: dict[str, Any] = Body(...)
 ) -> dict[str, Any]:
     """Central's project update: any of ``name``, ``description`` and ``archived``."""
     name, description, archived = body.get("name"), body.get("description"), body.get("archived")
@@ -82,3 +92,20 @@ def update_project(
         services, actor, project_id, name=name, description=description, archived=archived
     )
     return project_json(project)
+
+
+@router.put("/projects/{project_id}")
+def replace_project(
+    services: ServicesDep, actor: ActorDep, project_id: DatabaseId, body: dict[str, Any] = Body(...)
+) -> dict[str, Any]:
+    """Central's PUT: the project's name, description and archived flag, and optionally
+    every form's ``state`` and ``assignments``."""
+    return project_json(project_put.replace_project(services, actor, project_id, body))
+
+
+@router.delete("/projects/{project_id}")
+def delete_project(
+    services: ServicesDep, actor: ActorDep, project_id: DatabaseId
+) -> dict[str, bool]:
+    projects.delete_project(services, actor, project_id)
+    return {"success": True}

@@ -11,6 +11,7 @@ from server.domain import users
 from server.domain.access import find_role
 from server.formats.central_json import role_json, user_json
 from server.http.auth import ActorDep, ServicesDep
+from server.http.params import DatabaseId
 
 router = APIRouter(tags=["users and roles"])
 
@@ -43,13 +44,13 @@ def create_user(
 
 
 @router.get("/users/{actor_id:int}")
-def get_user(services: ServicesDep, actor: ActorDep, actor_id: int) -> dict[str, Any]:
+def get_user(services: ServicesDep, actor: ActorDep, actor_id: DatabaseId) -> dict[str, Any]:
     return user_json(*users.get_user(services, actor, actor_id=actor_id))
 
 
 @router.patch("/users/{actor_id:int}")
 def update_user(
-    services: ServicesDep, actor: ActorDep, actor_id: int, body: dict[str, Any] = Body(...)
+    services: ServicesDep, actor: ActorDep, actor_id: DatabaseId, body: dict[str, Any] = Body(...)
 ) -> dict[str, Any]:
     name = body.get("displayName")
     row, user = users.update_user(
@@ -60,7 +61,7 @@ def update_user(
 
 @router.put("/users/{actor_id:int}/password")
 def change_password(
-    services: ServicesDep, actor: ActorDep, actor_id: int, body: dict[str, Any] = Body(...)
+    services: ServicesDep, actor: ActorDep, actor_id: DatabaseId, body: dict[str, Any] = Body(...)
 ) -> dict[str, bool]:
     old, new = body.get("old"), body.get("new")
     if not isinstance(old, str) or not isinstance(new, str):
@@ -101,7 +102,7 @@ def site_assignments_of_role(
 
 @router.post("/assignments/{role}/{actor_id}")
 def assign_site_role(
-    services: ServicesDep, actor: ActorDep, role: str, actor_id: int
+    services: ServicesDep, actor: ActorDep, role: str, actor_id: DatabaseId
 ) -> dict[str, bool]:
     users.assign_site_role(services, actor, role=role, actor_id=actor_id)
     return {"success": True}
@@ -109,7 +110,7 @@ def assign_site_role(
 
 @router.delete("/assignments/{role}/{actor_id}")
 def unassign_site_role(
-    services: ServicesDep, actor: ActorDep, role: str, actor_id: int
+    services: ServicesDep, actor: ActorDep, role: str, actor_id: DatabaseId
 ) -> dict[str, bool]:
     users.unassign_site_role(services, actor, role=role, actor_id=actor_id)
     return {"success": True}
@@ -117,7 +118,7 @@ def unassign_site_role(
 
 @router.get("/projects/{project_id}/assignments")
 def project_assignments(
-    services: ServicesDep, actor: ActorDep, project_id: int
+    services: ServicesDep, actor: ActorDep, project_id: DatabaseId
 ) -> list[dict[str, Any]]:
     return [
         {"actorId": actor_id, "roleId": role.id}
@@ -127,7 +128,7 @@ def project_assignments(
 
 @router.get("/projects/{project_id}/assignments/{role}")
 def project_assignments_of_role(
-    services: ServicesDep, actor: ActorDep, project_id: int, role: str
+    services: ServicesDep, actor: ActorDep, project_id: DatabaseId, role: str
 ) -> list[dict[str, Any]]:
     return [
         {"actorId": actor_id, "roleId": found.id}
@@ -139,7 +140,7 @@ def project_assignments_of_role(
 
 @router.post("/projects/{project_id}/assignments/{role}/{actor_id}")
 def assign_project_role(
-    services: ServicesDep, actor: ActorDep, project_id: int, role: str, actor_id: int
+    services: ServicesDep, actor: ActorDep, project_id: DatabaseId, role: str, actor_id: DatabaseId
 ) -> dict[str, bool]:
     users.assign_project_role(services, actor, project_id=project_id, role=role, actor_id=actor_id)
     return {"success": True}
@@ -147,7 +148,7 @@ def assign_project_role(
 
 @router.delete("/projects/{project_id}/assignments/{role}/{actor_id}")
 def unassign_project_role(
-    services: ServicesDep, actor: ActorDep, project_id: int, role: str, actor_id: int
+    services: ServicesDep, actor: ActorDep, project_id: DatabaseId, role: str, actor_id: DatabaseId
 ) -> dict[str, bool]:
     users.unassign_project_role(
         services, actor, project_id=project_id, role=role, actor_id=actor_id

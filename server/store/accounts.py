@@ -209,6 +209,21 @@ def assignments_on(session: Session, *, scope: str, role: str | None = None) -> 
     return list(session.exec(query.order_by(col(Assignment.id))).all())
 
 
+def set_last_login(session: Session, *, actor_id: int, now: datetime) -> None:
+    session.exec(sa.update(User).where(col(User.actor_id) == actor_id).values(last_login_at=now))
+
+
+def actors_assigned(session: Session, *, scope: str, role: str) -> list[Actor]:
+    """The actors holding ``role`` on ``scope``, in the order they were given it."""
+    query = (
+        select(Actor)
+        .join(Assignment, col(Assignment.actor_id) == col(Actor.id))
+        .where(col(Assignment.scope) == scope, col(Assignment.role) == role)
+        .order_by(col(Assignment.id))
+    )
+    return list(session.exec(query).all())
+
+
 def assignments_of_users(session: Session, *, actor_id: int | None = None) -> list[Assignment]:
     """Site-wide and project roles held by live web users (one of them, or all)."""
     query = (

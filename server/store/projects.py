@@ -72,6 +72,7 @@ def project_stats(session: Session, *, project_id: int) -> dict[str, Any]:
             col(Form.project_id) == project_id,
             col(Form.deleted_at).is_(None),
             col(Submission.deleted_at).is_(None),
+            col(Submission.draft).is_(False),
         )
     ).one()
     return {

@@ -12,7 +12,14 @@ from server.domain import Services
 from server.domain.accounts import create_user
 from server.http.logs import redact
 from server.settings import Settings
-from tests.builders import ADMIN_EMAIL, ADMIN_PASSWORD, create_app_user, publish_xform, xform
+from tests.builders import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    OPENROSA,
+    create_app_user,
+    publish_xform,
+    xform,
+)
 from tests.reliability.support import ServerProcess
 
 WRONG_PASSWORD = "tebakan-RAHASIA-salah"
@@ -31,8 +38,14 @@ def test_serve_logs_are_json_lines_without_secrets(
         assert publish_xform(http, headers, project, xform()).status_code == 200
         app_user = create_app_user(http, headers, project, forms=("profil",))
         key = app_user["token"]
-        assert http.get(f"/v1/key/{key}/projects/{project}/formList").status_code == 200
-        assert http.get(f"/v1/test/{key}/projects/{project}/formList").status_code == 404
+        assert (
+            http.get(f"/v1/key/{key}/projects/{project}/formList", headers=OPENROSA).status_code
+            == 200
+        )
+        assert (
+            http.get(f"/v1/test/{key}/projects/{project}/formList", headers=OPENROSA).status_code
+            == 404
+        )
         assert http.get("/v1/users/current", auth=(ADMIN_EMAIL, ADMIN_PASSWORD)).status_code == 200
         assert http.get("/v1/users/current", auth=(ADMIN_EMAIL, WRONG_PASSWORD)).status_code == 401
         wrong = http.post("/v1/sessions", json={"email": ADMIN_EMAIL, "password": WRONG_PASSWORD})

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 
-from tests.builders import ADMIN_EMAIL, publish_xform, submission, xform
+from tests.builders import ADMIN_EMAIL, OPENROSA, publish_xform, submission, xform
 
 XML = {"Content-Type": "application/xml"}
 PASSWORD = "sandi-yang-panjang"
@@ -211,11 +211,11 @@ def test_revoking_an_app_users_access_keeps_the_app_user(
         f"/v1/projects/{project_id}/app-users", json={"displayName": "HP 2"}, headers=admin_headers
     ).json()
     form_list = f"/v1/key/{app_user['token']}/projects/{project_id}/formList"
-    assert client.get(form_list).status_code == 200
+    assert client.get(form_list, headers=OPENROSA).status_code == 200
     assert client.delete(f"/v1/sessions/{app_user['token']}").status_code == 401
     ended = client.delete(f"/v1/sessions/{app_user['token']}", headers=admin_headers)
     assert ended.json() == {"success": True}
-    assert client.get(form_list).status_code == 403
+    assert client.get(form_list, headers=OPENROSA).status_code == 403
     [listed] = client.get(f"/v1/projects/{project_id}/app-users", headers=admin_headers).json()
     assert listed["id"] == app_user["id"] and listed["token"] is None
     unknown = client.delete(f"/v1/sessions/{'x' * 64}", headers=admin_headers)

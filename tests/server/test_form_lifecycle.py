@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from sync import CollectClient, ServerRefused
-from tests.builders import collect_url, create_app_user, publish_xform, submission, xform
+from tests.builders import OPENROSA, collect_url, create_app_user, publish_xform, submission, xform
 
 XML = {"Content-Type": "application/xml"}
 
@@ -140,12 +140,13 @@ def test_draft_test_endpoints(
     # Test submissions stay out of the real ones, and vanish on publishing.
     assert client.get(f"{base}/submissions", headers=admin_headers).json() == []
     wrong = httpx.get(
-        f"{base_url}/v1/test/{'x' * 64}/projects/{project_id}/forms/profil/draft/formList"
+        f"{base_url}/v1/test/{'x' * 64}/projects/{project_id}/forms/profil/draft/formList",
+        headers=OPENROSA,
     )
     assert wrong.status_code == 404
     client.post(f"{base}/draft/publish", headers=admin_headers)
     assert client.get(f"{base}/submissions", headers=admin_headers).json() == []
-    gone = httpx.get(f"{test_url}/formList")
+    gone = httpx.get(f"{test_url}/formList", headers=OPENROSA)
     assert gone.status_code == 404
 
 

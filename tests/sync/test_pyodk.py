@@ -7,7 +7,15 @@ from pathlib import Path
 import httpx
 from pyodk.client import Client
 
-from tests.builders import ADMIN_EMAIL, ADMIN_PASSWORD, publish_xform, submission, xform
+from sync import CollectClient
+from tests.builders import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    collect_url,
+    publish_xform,
+    submission,
+    xform,
+)
 
 
 def pyodk_client(tmp_path: Path, base_url: str, project_id: int) -> Client:
@@ -79,7 +87,14 @@ def test_pyodk_form_lifecycle_and_app_users(
     assigned = client.get(
         f"/v1/projects/{project_id}/forms/profil/assignments/app-user", headers=admin_headers
     ).json()
-    assert assigned == [{"actorId": phone.id, "roleId": 2}]
+    # Central lists the assigned actors themselves.
+    assert [(a["id"], a["type"], a["displayName"]) for a in assigned] == [
+        (phone.id, "field_key", "HP 1")
+    ]
+    assert set(assigned[0]) == {"id", "type", "displayName", "createdAt", "updatedAt", "deletedAt"}
+    # The app user pyODK made sees its form, as a phone would.
+    with CollectClient(collect_url(base_url, phone.token, project_id)) as collect:
+        assert [item.form_id for item in collect.form_list()] == ["profil"]
 
 
 def test_pyodk_submissions(
@@ -111,6 +126,23 @@ def test_pyodk_submissions(
         odk.submissions.add_comment("uuid:pyodk-1", "Catatan", form_id="profil")
         comments = odk.submissions.list_comments("uuid:pyodk-1", form_id="profil")
         assert [c.body for c in comments] == ["Catatan", "Bagus", "Ubah"]
+        extended = odk.get(
+            f"projects/{project_id}/forms/profil/submissions/uuid:pyodk-1/comments",
+            headers={"X-Extended-Metadata": "true"},
+        ).json()
+        admin = odk.get("users/current").json()
+        assert [(c["body"], c["actor"]["id"]) for c in extended] == [
+            ("Catatan", admin["id"]),
+            ("Bagus", admin["id"]),
+            ("Ubah", admin["id"]),
+        ]
+        assert extended[0]["actor"]["displayName"] == admin["displayName"]
+        assert all(
+            "actor" not in c
+            for c in odk.get(
+                f"projects/{project_id}/forms/profil/submissions/uuid:pyodk-1/comments"
+            ).json()
+        )
     current = client.get(
         f"/v1/projects/{project_id}/forms/profil/submissions/uuid:pyodk-1.xml",
         headers=admin_headers,

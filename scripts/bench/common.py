@@ -275,14 +275,23 @@ def create_admin(data_dir: Path, database_url: str | None) -> None:
 
 
 def start_jaring(
-    data_dir: Path, database_url: str | None, *, name: str = "jaring", workers: int = 1
+    data_dir: Path,
+    database_url: str | None,
+    *,
+    name: str = "jaring",
+    workers: int = 1,
+    blob_store: str | None = None,
 ) -> Server:
-    """``jaring serve`` on a free port, as an operator would run it."""
+    """``jaring serve`` on a free port, as an operator would run it (``blob_store``:
+    JARING_BLOB_STORE, unset for the default)."""
     port = free_port()
     argv = [*_jaring(), "serve", "--host", "127.0.0.1", "--port", str(port)]
     argv += ["--data-dir", str(data_dir), "--workers", str(workers)]
     log = data_dir.parent / f"{name}-{port}.log"
-    return _start(name, argv, log, _environment(database_url), port, workers)
+    env = _environment(database_url)
+    if blob_store:
+        env["JARING_BLOB_STORE"] = blob_store
+    return _start(name, argv, log, env, port, workers)
 
 
 def start_floor(folder: Path, fixtures: Path | None = None, *, workers: int = 1) -> Server:

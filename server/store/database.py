@@ -349,6 +349,9 @@ def _ping_idle_connections(engine: Engine) -> None:
                 cursor.execute("SELECT 1")
             finally:
                 cursor.close()
+            # The ping opened a transaction; a connection handed out in one cannot be put
+            # in autocommit (`driver_read`), so it leaves the ping as it came to it.
+            dbapi_connection.rollback()
         except Exception as error:  # noqa: BLE001 - any failure means the connection is gone
             # The pool replaces the connection and tries again.
             raise exc.DisconnectionError() from error

@@ -2,11 +2,16 @@
 
 `backup` runs while the server takes submissions. It first takes a consistent snapshot
 of the database (SQLite's online backup API in one step, or ``pg_dump``, which reads one
-transaction snapshot), then copies the blob store. Blobs are written and synced before
-the transaction that records them commits, and never change once named, so every blob
-the snapshot refers to is already on disk when the copy starts; blobs that arrive later
-are copied too and do no harm. ``manifest.json`` is written last, with the SHA-256 and
-size of every file; a backup folder without it is incomplete.
+transaction snapshot), then copies the blobs folder of the data directory. Blobs kept in
+PostgreSQL (``JARING_BLOB_STORE=postgres``) are rows of the database and travel inside
+its dump, consistent with the rows naming them. Blobs kept as files are written and
+synced before the transaction that records them commits, and never change once named,
+so every blob the snapshot refers to is already on disk when the copy starts; blobs that
+arrive later are copied too and do no harm. Files left in the blobs folder of a
+PostgreSQL store (a store half-way through `jaring blobs migrate`) are copied as well, so
+a backup carries every blob wherever it lives. ``manifest.json`` is written last, with
+the SHA-256 and size of every file and the store the blobs were kept in; a backup folder
+without it is incomplete.
 
 `restore` checks every checksum first, then puts the database (a SQLite file in the
 data directory, or ``pg_restore`` into an empty PostgreSQL database) and the blobs in
@@ -65,6 +70,7 @@ def backup(settings: Settings, out: Path, *, progress: Progress | None = None) -
     url = settings.resolved_database_url()
     backend = make_url(url).get_backend_name()
     files: list[dict[str, Any]] = []
+    in_database = 0
     if backend == "sqlite":
         say("copying the SQLite database (online backup)")
         database = _sqlite_path(url)
@@ -75,12 +81,13 @@ def backup(settings: Settings, out: Path, *, progress: Progress | None = None) -
         kind = "sqlite"
     elif backend == "postgresql":
         say("dumping the PostgreSQL database (pg_dump)")
+        in_database = _blobs_in_database(url)
         _pg_dump(url, out / PG_DUMP_FILE)
         files.append(_entry(out, PG_DUMP_FILE))
         kind = "postgresql"
     else:
         raise BackupError(f"cannot back up a {backend} database")
-    say("copying the blob store")
+    say("copying the blob store's files")
     blob_files = _copy_blobs(settings.blob_dir, out / BLOBS)
     files.extend(blob_files)
     manifest = {
@@ -88,13 +95,14 @@ def backup(settings: Settings, out: Path, *, progress: Progress | None = None) -
         "version": FORMAT_VERSION,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "database": kind,
+        "blob_store": settings.resolved_blob_store(),
         "files": files,
     }
     _write_atomically(out / MANIFEST, json.dumps(manifest, indent=1).encode())
     return BackupSummary(
         folder=out,
         database=kind,
-        blob_count=len(blob_files),
+        blob_count=len(blob_files) + in_database,
         total_bytes=sum(f["size"] for f in files),
     )
 
@@ -215,6 +223,15 @@ def _pg_dump(url: str, destination: Path) -> None:
     ]
     _run(command, "pg_dump")
     _fsync(destination)
+
+
+def _blobs_in_database(url: str) -> int:
+    """How many blobs the database holds as chunks (they travel in its dump)."""
+    import psycopg
+
+    with psycopg.connect(_libpq_url(url)) as connection:
+        row = connection.execute("SELECT count(*) FROM blob_chunks WHERE idx = 0").fetchone()
+    return int(row[0]) if row else 0
 
 
 def _pg_restore(url: str, dump: Path) -> None:

@@ -103,6 +103,9 @@ def server_env(settings: Settings, **extra: str) -> dict[str, str]:
     if settings.database_url:
         env["DATABASE_URL"] = settings.database_url
     env["JARING_DATA_DIR"] = str(settings.data_dir)
+    env.pop("JARING_BLOB_STORE", None)
+    if settings.blob_store:
+        env["JARING_BLOB_STORE"] = settings.blob_store
     env.update(extra)
     return env
 
@@ -241,9 +244,8 @@ def check_no_half_writes(services: Services, *, files_per_submission: int | None
             )
         ).all()
     for sha, size in referenced:
-        path = services.blobs.path(sha)
-        assert path.is_file(), f"a row points at the missing blob {sha}"
-        content = path.read_bytes()
+        assert services.blobs.exists(sha), f"a row points at the missing blob {sha}"
+        content = services.blobs.read_bytes(sha)
         assert hashlib.sha256(content).hexdigest() == sha, f"blob {sha} is damaged"
         assert size in (-1, len(content))
     return int(submissions)

@@ -76,7 +76,10 @@ def _fill(directory: Path) -> Path:
 def test_disk_full_is_507_and_loses_nothing(
     settings: Settings, small_data_dir: Path, tmp_path: Path
 ) -> None:
-    small = Settings(data_dir=small_data_dir, database_url=settings.database_url)
+    # The files store: on the small disk (blobs in PostgreSQL would live elsewhere).
+    small = Settings(
+        data_dir=small_data_dir, database_url=settings.database_url, blob_store="files"
+    )
     on_sqlite = make_url(small.resolved_database_url()).get_backend_name() == "sqlite"
     if on_sqlite:
         shutil.copyfile(settings.data_dir / "jaring.db", small_data_dir / "jaring.db")

@@ -18,7 +18,7 @@ import pytest
 
 from server.app import create_app
 from server.domain import Services
-from server.external.blobs import BlobStore
+from server.external.blobs import FileBlobStore
 from server.http.logs import JsonLines, RedactTokens
 from server.settings import Settings
 from server.store.database import Database
@@ -46,7 +46,7 @@ def test_healthz_is_503_when_the_database_is_down(
     broken = Services(
         settings=settings,
         db=Database(f"sqlite:///{tmp_path}/no/such/folder/jaring.db", pooled=False),
-        blobs=BlobStore(tmp_path / "blobs"),
+        blobs=FileBlobStore(tmp_path / "blobs"),
     )
     switch.target = create_app(settings, services=broken)
     try:

@@ -83,3 +83,15 @@ def test_a_dead_connection_met_on_the_driver_is_given_up(
 
     with pg.driver_read() as driver:
         assert driver.scalar(_PID) not in (None, first)
+
+
+def test_a_connection_pinged_after_idling_serves_a_phones_read(
+    pg: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ping must not leave the connection in a transaction: a phone's read puts it in
+    autocommit, which psycopg refuses inside one (a 500 after any quiet moment)."""
+    with pg.read() as session:
+        session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+    monkeypatch.setattr(database_module, "PING_AFTER_IDLE_SECONDS", 0.0)
+    with pg.driver_read() as driver:
+        driver.execute_sql("SELECT 1")

@@ -9,8 +9,9 @@ bearer session `CentralClient` opens); towards the hub it is a web user of the h
 Central REST API. Its own state (settings, outbox, forms mirror) is `RelayState`, in
 ``relay.db`` in the hub's data directory.
 
-One `cycle` is: mirror the upstream forms (versions travel before submissions), find new
-submissions on the hub, then offer the outbox upstream in order of arrival. `watch`
+One `cycle` is: mirror the upstream forms and entity lists, find new submissions on the
+hub, then offer the outbox upstream in order of arrival (also when the uplink failed
+while mirroring: the submissions need nothing from upstream). `watch`
 repeats it forever: at once while work remains, on a timer otherwise, sooner when a cheap
 poll of the hub shows new submissions, and after an exponential backoff with jitter when
 upstream (or the hub) is unreachable.
@@ -35,6 +36,7 @@ from sync.central import CentralClient, Credentials
 from sync.errors import ServerRefused, SyncError
 from sync.openrosa import CollectClient
 from sync.relay_backoff import Backoff, RateLimiter
+from sync.relay_entities import mirror_entity_lists
 from sync.relay_forms import mirror_forms
 from sync.relay_state import RelayState
 from sync.relay_uploader import HubDown, UplinkDown, UploadReport, discover, is_transient, upload
@@ -167,10 +169,19 @@ class Relay:
     # One cycle -------------------------------------------------------------------------
 
     def cycle(self) -> CycleReport:
-        """Forms down, then new hub submissions into the outbox, then one batch up."""
+        """Forms down, then new hub submissions into the outbox, then one batch up.
+
+        A failure of the uplink while bringing forms down does not hold the batch back:
+        submissions need nothing from upstream, and on a flaky link the several requests
+        of the forms step (form list, manifests, entity lists) would otherwise rarely all
+        succeed before the upload. The cycle still counts as failed (and backs off)."""
         report = CycleReport(ok=True)
         try:
-            report.forms = self._forms_down()
+            forms_down: UplinkDown | None = None
+            try:
+                report.forms = self._forms_down()
+            except UplinkDown as error:
+                forms_down = error
             report.discovered = discover(
                 self.hub,
                 project_id=self.config.hub_project,
@@ -189,6 +200,8 @@ class Relay:
                 self._uplink_seen()
             if report.discovered >= self.config.batch_size:
                 report.upload.more = True  # more may be waiting on the hub
+            if forms_down is not None:
+                raise forms_down
         except UplinkDown as error:
             report.ok, report.error = False, f"uplink: {error}"
             self.state.put(uplink_error=str(error), uplink_error_at=time.time())
@@ -213,8 +226,22 @@ class Relay:
             if isinstance(error, ServerRefused) and not is_transient(error):
                 raise
             raise UplinkDown(f"{type(error).__name__}: {error}") from error
+        try:
+            lists = mirror_entity_lists(
+                self.upstream,
+                self.hub,
+                project_id=self.config.hub_project,
+                state=self.state,
+                limiter=self.limiter,
+            )
+        except HubDown:
+            raise
+        except (httpx.HTTPError, SyncError) as error:
+            if isinstance(error, ServerRefused) and not is_transient(error):
+                raise
+            raise UplinkDown(f"{type(error).__name__}: {error}") from error
         self._uplink_seen()
-        return changed
+        return changed + [f"{name}.csv" for name in lists]
 
     def _uplink_seen(self) -> None:
         self.state.put(uplink_seen=time.time(), uplink_error=None, uplink_error_at=None)

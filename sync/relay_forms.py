@@ -6,6 +6,8 @@ media), so an app user's token is enough and a stock ODK Central works. Each for
 API: a new form is uploaded as a draft, an existing one gets a new draft
 (``POST …/forms/{id}/draft``); the media go into the draft, and the draft is published.
 A draft left by a relay killed half way is found again by its hash and finished.
+An entity list is not copied as a file: the hub links the form to its own dataset of that
+name, which `sync.relay_entities` keeps up to date.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sync.central import CentralClient
 from sync.errors import ServerRefused
 from sync.openrosa import CollectClient, FormListItem
 from sync.relay_backoff import RateLimiter
+from sync.relay_entities import ensure_dataset
 from sync.relay_state import RelayState
 from sync.relay_uploader import HubDown
 
@@ -48,6 +51,13 @@ def mirror_forms(
         limiter.spend(len(xml))
         media: list[tuple[str, bytes]] = []
         for entry in upstream.manifest(item):
+            if entry.type == "entityList":
+                # The hub serves its own copy of the list (`sync.relay_entities`).
+                try:
+                    ensure_dataset(hub, project_id, entry.filename.removesuffix(".csv"))
+                except httpx.HTTPError as error:
+                    raise HubDown(f"the hub is unreachable: {error}") from error
+                continue
             content = upstream.download_media(entry)
             limiter.spend(len(content))
             media.append((entry.filename, content))

@@ -1,6 +1,6 @@
 """Central's OData ``$filter`` grammar, parsed into a small expression tree.
 
-What Central accepts on submissions: the fields ``__system/submissionDate``,
+What Central accepts on submissions: the fields ``__id``, ``__system/submissionDate``,
 ``__system/updatedAt``, ``__system/submitterId``, ``__system/reviewState`` and
 ``__system/deletedAt`` (also under ``$root/Submissions/`` for repeat tables); literals
 (``null``, numbers, ``'strings'``, ISO dates and timestamps, ``true``/``false``);
@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime
 from server.problems import Problem
 
 FIELDS = {
+    "__id": "instance_id",
     "__system/submissionDate": "created_at",
     "__system/updatedAt": "updated_at",
     "__system/submitterId": "submitter_id",
@@ -86,6 +87,16 @@ def unparseable(reason: str) -> Problem:
     )
 
 
+def orderby_with_skiptoken() -> Problem:
+    """Central pages an ``$orderby`` by ``$skip`` only."""
+    return Problem(
+        "501.1",
+        "The requested feature using $orderby and $skiptoken together is not supported by"
+        " this server.",
+        {"feature": "using $orderby and $skiptoken together"},
+    )
+
+
 def unsupported_field(text: str, at: int | None = None) -> Problem:
     where = f" at {at}" if at is not None else ""
     return Problem(
@@ -120,12 +131,37 @@ def references_deleted_at(expr: Expr | None) -> bool:
     return False
 
 
-def parse_filter(text: str | None) -> Expr | None:
-    """The tree of a ``$filter`` value, or None when there is none."""
+Order = tuple[tuple[str, bool], ...]
+"""An ``$orderby``: (column, descending) pairs, first key first."""
+
+
+def parse_orderby(text: str | None, fields: dict[str, str] | None = None) -> Order:
+    """Central's ``$orderby``: a comma-separated list of the fields ``$filter`` knows (the
+    submissions' unless ``fields`` names others), each optionally followed by ``asc`` or
+    ``desc``; anything else is 501.5."""
+    if text is None or not text.strip():
+        return ()
+    known = FIELDS if fields is None else fields
+    order = []
+    for clause in text.split(","):
+        name, _, direction = clause.strip().partition(" ")
+        direction = direction.strip().lower()
+        column = known.get(name.removeprefix("$root/Submissions/"))
+        if column is None:
+            raise unsupported_field(name)
+        if direction not in ("", "asc", "desc"):
+            raise unsupported_field(direction)
+        order.append((column, direction == "desc"))
+    return tuple(order)
+
+
+def parse_filter(text: str | None, fields: dict[str, str] | None = None) -> Expr | None:
+    """The tree of a ``$filter`` value, or None when there is none; ``fields`` maps the
+    names a filter may use to columns (the submissions' by default)."""
     if text is None or not text.strip():
         return None
     tokens = _tokenize(text)
-    parser = _Parser(tokens, text)
+    parser = _Parser(tokens, text, FIELDS if fields is None else fields)
     expr = parser.or_expr()
     if parser.index < len(tokens):
         _kind, _value, position = tokens[parser.index]
@@ -149,9 +185,12 @@ def _tokenize(text: str) -> list[tuple[str, str, int]]:
 
 
 class _Parser:
-    def __init__(self, tokens: list[tuple[str, str, int]], text: str) -> None:
+    def __init__(
+        self, tokens: list[tuple[str, str, int]], text: str, fields: dict[str, str]
+    ) -> None:
         self.tokens = tokens
         self.text = text
+        self.fields = fields
         self.index = 0
 
     def peek(self) -> tuple[str, str, int] | None:
@@ -219,8 +258,8 @@ class _Parser:
             if following is not None and following[1] == "(":
                 return self.call(value, position)
             name = value.removeprefix("$root/Submissions/")
-            if name in FIELDS:
-                return Field(FIELDS[name])
+            if name in self.fields:
+                return Field(self.fields[name])
             raise unsupported_field(value, position)
         raise unparseable(f"unexpected '{value}' at {position}")
 

@@ -21,7 +21,7 @@ from server.data.credentials import new_token, same_secret
 from server.data.encryption import load_public_key, plain_version, version_suffix
 from server.data.xform import XFORMS_NS, XHTML_NS, XFormInfo, read_xform, with_public_key
 from server.data.xml import XmlError, parse_untrusted_xml
-from server.domain import Services, audits, utcnow
+from server.domain import Services, audits, datasets, utcnow
 from server.domain.access import (
     FORM_CREATE,
     FORM_DELETE,
@@ -31,6 +31,7 @@ from server.domain.access import (
     Actor,
 )
 from server.domain.accounts import Credentials, resolve_caller
+from server.domain.datasets import check_entity_declarations
 from server.domain.projects import get_project, require_project
 from server.external.odk_validate import ValidatorUnavailable, validate_xform
 from server.external.xlsform import (
@@ -43,10 +44,11 @@ from server.external.xlsform import (
 )
 from server.store import forms as store
 from server.store import keys as key_store
+from server.store import projects as project_store
 from server.store import submissions as submission_store
 from server.store.driver import Driver
 from server.store.tables import Actor as ActorRow
-from server.store.tables import Blob, Form, FormAttachment, FormDef
+from server.store.tables import Blob, Dataset, Form, FormAttachment, FormDef
 
 XML_CONTENT_TYPES = {"application/xml", "text/xml"}
 
@@ -111,6 +113,9 @@ def prepare_definition(
         info = read_xform(xml)
     except XmlError as error:
         raise problems.unparseable("xml", len(body), str(error)) from error
+    if info.public_key is None:
+        # Central never reads an encrypted form's entity declarations.
+        check_entity_declarations(xml, ignore_warnings=ignore_warnings)
     if info.public_key is not None:
         try:
             load_public_key(info.public_key)
@@ -143,7 +148,9 @@ def stage_upload(services: Services, body: bytes) -> str:
 
 
 def staged_upload(services: Services, sha256: str) -> bytes:
-    if len(sha256) != 64 or not services.blobs.exists(sha256):
+    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        raise problems.not_found()
+    if not services.blobs.exists(sha256):
         raise problems.not_found()
     return services.blobs.read_bytes(sha256)
 
@@ -181,6 +188,10 @@ def create_form(
         if publish:
             form_def.published_at = now
             form.current_def_id = form_def.id
+            assert form_def.id is not None
+            datasets.publish_declared(
+                session, actor, project_id=project_id, form_def_id=form_def.id, now=now
+            )
         else:
             form.draft_def_id = form_def.id
             form.draft_token = new_token()
@@ -221,6 +232,9 @@ def publish_draft(
             raise problems.version_uniqueness_violation(form.xml_form_id, draft.version)
         submission_store.delete_submissions_of_def(session, form_def_id=draft.id)
         draft.published_at = now
+        datasets.publish_declared(
+            session, actor, project_id=project_id, form_def_id=draft.id, now=now
+        )
         form.current_def_id = draft.id
         form.draft_def_id = None
         form.draft_token = None
@@ -250,13 +264,13 @@ def set_draft_attachment(
     form = authorised_form(services, actor, project_id, xml_form_id, FORM_UPDATE)
     if form.draft_def_id is None:
         raise problems.not_found()
-    ref = services.blobs.put_file(content)
+    ref = services.blobs.stage(content)
     now = utcnow()
     with services.db.write() as session:
         attachment = store.form_attachment(session, form_def_id=form.draft_def_id, name=name)
         if attachment is None:
             raise problems.not_found()
-        store.upsert_blob(Driver.of(session), sha256=ref.sha256, md5=ref.md5, size=ref.size)
+        services.blobs.record(Driver.of(session), ref)
         attachment.blob_sha = ref.sha256
         attachment.content_type = content_type or _guess_content_type(name)
         attachment.updated_at = now
@@ -307,21 +321,32 @@ class PhoneForm(NamedTuple):
 
 
 def open_forms_for_phone(
-    services: Services, caller: Actor | Credentials, *, project_id: int
+    services: Services,
+    caller: Actor | Credentials,
+    *,
+    project_id: int,
+    xml_form_id: str | None = None,
 ) -> list[PhoneForm]:
-    """What a phone's form list shows: open, published forms the caller may fill.
+    """What a phone's form list shows: open, published forms the caller may fill, or
+    only ``xml_form_id`` when given (Central's ``formID=``), by name as Central sorts.
 
-    One read, with no XForm or schema in it: this runs every time a phone opens
+    As in Central, a caller who may fill nothing here (a web user without a role in the
+    project, an app user of another project) gets an empty list; an unknown project is
+    404.1. One read, with no XForm or schema in it: this runs every time a phone opens
     "Download form" or checks for updates.
     """
     with services.db.driver_read() as driver:
         actor = resolve_caller(services, caller, driver)
-        require_project(driver, actor, project_id)
+        if actor.anonymous:
+            raise actor.refusal()
+        if not project_store.project_is_live(driver, project_id=project_id):
+            raise problems.not_found()
         rows = store.open_published_forms(driver, project_id=project_id)
     return [
-        PhoneForm(xml_form_id, name, version, md5, bool(has_media))
-        for form_id, xml_form_id, name, version, md5, has_media in rows
-        if actor.can(FORM_READ, project_id=project_id, form_id=form_id)
+        PhoneForm(form_xml_id, name, version, md5, bool(has_media))
+        for form_id, form_xml_id, name, version, md5, has_media in rows
+        if (xml_form_id is None or form_xml_id == xml_form_id)
+        and actor.can(FORM_READ, project_id=project_id, form_id=form_id)
     ]
 
 
@@ -341,7 +366,7 @@ def attachments_with_blobs(
         return store.form_attachments_with_blobs(session, form_def_id=form_def_id)
 
 
-def attachment_blob(
+def attachment_source(
     services: Services,
     actor: Actor,
     *,
@@ -349,7 +374,9 @@ def attachment_blob(
     xml_form_id: str,
     name: str,
     draft: bool = False,
-) -> tuple[FormAttachment, Blob]:
+) -> tuple[FormAttachment, Blob | None, Dataset | None]:
+    """A media file of the published definition (or the draft): its uploaded blob, or
+    the dataset linked in its place (404.1 when it has neither)."""
     if draft:
         view = draft_view(services, actor, project_id=project_id, xml_form_id=xml_form_id)
     else:
@@ -357,10 +384,21 @@ def attachment_blob(
     form_def = view.draft if draft else (view.definition if view.form.current_def_id else None)
     if form_def is None or form_def.id is None:
         raise problems.not_found()
+    return definition_attachment(services, form_def_id=form_def.id, name=name)
+
+
+def definition_attachment(
+    services: Services, *, form_def_id: int, name: str
+) -> tuple[FormAttachment, Blob | None, Dataset | None]:
     with services.db.read() as session:
-        for attachment, blob in store.form_attachments_with_blobs(session, form_def_id=form_def.id):
-            if attachment.name == name and blob is not None:
-                return attachment, blob
+        for attachment, blob in store.form_attachments_with_blobs(session, form_def_id=form_def_id):
+            if attachment.name != name:
+                continue
+            if blob is not None:
+                return attachment, blob, None
+            dataset = datasets.linked_dataset(services, attachment)
+            if dataset is not None:
+                return attachment, None, dataset
     raise problems.not_found()
 
 
@@ -439,6 +477,14 @@ def _insert_def(
     assert form_def.id is not None
     for name, media_type in sorted(definition.info.media.items()):
         store.insert_form_attachment(session, form_def_id=form_def.id, name=name, type=media_type)
+    datasets.declare(
+        session,
+        project_id=form.project_id,
+        form_def_id=form_def.id,
+        xml=definition.xml,
+        encrypted=key_id is not None,
+        now=now,
+    )
     return form_def
 
 
@@ -494,15 +540,19 @@ def _carry_media(session: Session, from_def_id: int, to_def_id: int) -> None:
             attachment.blob_sha = previous.blob_sha
             attachment.content_type = previous.content_type
             attachment.updated_at = previous.updated_at
+            attachment.dataset_id = None
+            session.add(attachment)
+        elif previous is not None and previous.dataset_id is not None:
+            attachment.dataset_id = previous.dataset_id
             session.add(attachment)
 
 
 def _store_xlsx(services: Services, definition: Definition) -> str | None:
     if definition.xlsx is None:
         return None
-    ref = services.blobs.put_bytes(definition.xlsx)
+    ref = services.blobs.stage_bytes(definition.xlsx)
     with services.db.write() as session:
-        store.upsert_blob(Driver.of(session), sha256=ref.sha256, md5=ref.md5, size=ref.size)
+        services.blobs.record(Driver.of(session), ref)
     return ref.sha256
 
 

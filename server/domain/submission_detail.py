@@ -103,7 +103,7 @@ def submission_detail(
         labels.questions, labels.choice_files, labels.questions.language_for(language)
     )
     versions = list(reversed(submissions.list_versions(services, actor, **where)))
-    comments = list(reversed(submissions.list_comments(services, actor, **where)))
+    comments = [c for c, _ in reversed(submissions.list_comments(services, actor, **where))]
     audits = list(reversed(submissions.submission_audits(services, actor, **where)))
     attachments = submissions.list_attachments(services, actor, **where)
     submission = view.submission

@@ -8,8 +8,10 @@ large submissions come together); the same instanceID with other XML is a 409 co
 must be that submission's current version. The database's unique constraints have the
 last word when two retries race: the loser rolls back and is answered as a resend.
 
-Attachment files are written to the blob store (durably) before the transaction that
-records them commits, and the caller answers 201 only after that commit.
+Attachment files are staged before the transaction (read once for their SHA-256; the
+files store writes them durably then) and recorded inside it (the ``blobs`` row, and the
+bytes themselves when blobs live in PostgreSQL); the caller answers 201 only after that
+commit.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import asyncio
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any, BinaryIO
 
@@ -37,18 +39,21 @@ from server.data.submission import (
 )
 from server.data.xform import FieldInfo
 from server.data.xml import XmlError
-from server.domain import Services, audits, utcnow
+from server.domain import Services, audits, entities, utcnow
 from server.domain.access import (
     SUBMISSION_CREATE,
+    SUBMISSION_DELETE,
     SUBMISSION_LIST,
     SUBMISSION_READ,
+    SUBMISSION_RESTORE,
     SUBMISSION_UPDATE,
     Actor,
 )
 from server.domain.accounts import Credentials, resolve_caller
+from server.domain.datasets import spec_of_def
 from server.domain.forms import authorised_form, draft_by_token
 from server.domain.projects import require_project
-from server.external.blobs import BlobRef
+from server.external.blobs import BlobStore, StagedBlob
 from server.store import audits as audit_store
 from server.store import forms as form_store
 from server.store import keys as key_store
@@ -72,12 +77,14 @@ MAX_USER_AGENT = 500
 
 @dataclass
 class IncomingFile:
-    """A file part of a submission: its name, declared type, and an open file."""
+    """A file part of a submission: its name, declared type, and an open file.
+
+    The name is the multipart field's, as Central names attachments, never the part's
+    ``filename`` (which a client may set to anything, a path included)."""
 
     name: str
     content_type: str | None
     file: BinaryIO
-    field: str | None = None  # the multipart field name, when it came as a part
 
 
 _StoredRows = tuple[Submission, SubmissionDef, list[SubmissionAttachment]]
@@ -147,7 +154,8 @@ def ingest(
         expected_form_id=expected_form_id,
         draft=draft,
     )
-    staged.received = _store_files(services, files, staged.expected, by_field=staged.encrypted)
+    staged.received = _store_files(services, files, staged.expected)
+    staged.blobs = services.blobs
     if staged.info.deprecated_id is None:
         try:
             # Committed with other submissions arriving at the same moment (one flush).
@@ -155,8 +163,12 @@ def ingest(
         except IntegrityError:
             pass  # the form has this instanceID already: `_record` sorts it out
         else:
-            return staged.created(ids)
-    return _record_retrying(services, staged)
+            result = staged.created(ids)
+            _entities_after(services, staged, result)
+            return result
+    result = _record_retrying(services, staged)
+    _entities_after(services, staged, result)
+    return result
 
 
 async def ingest_async(
@@ -185,17 +197,45 @@ async def ingest_async(
         user_agent=user_agent,
     )
     if files:
-        staged.received = await asyncio.to_thread(
-            _store_files, services, files, staged.expected, by_field=staged.encrypted
-        )
+        staged.received = await asyncio.to_thread(_store_files, services, files, staged.expected)
+    staged.blobs = services.blobs
     if staged.info.deprecated_id is None:
         try:
             ids = await services.db.write_together_async(staged.insert_new)
         except IntegrityError:
             pass
         else:
-            return staged.created(ids)
-    return await asyncio.to_thread(_record_retrying, services, staged)
+            result = staged.created(ids)
+            if _declares_entities(services, staged):
+                await asyncio.to_thread(_entities_after, services, staged, result)
+            return result
+    result = await asyncio.to_thread(_record_retrying, services, staged)
+    if result.created and _declares_entities(services, staged):
+        await asyncio.to_thread(_entities_after, services, staged, result)
+    return result
+
+
+def _declares_entities(services: Services, staged: _Staged) -> bool:
+    return (
+        not staged.draft
+        and staged.info.manifest is None
+        and spec_of_def(services, staged.form_def_id) is not None
+    )
+
+
+def _entities_after(services: Services, staged: _Staged, result: IngestResult) -> None:
+    """Once a new submission or edit is committed, the entities it asks for (their own
+    transaction; an error there is audited and leaves the submission accepted)."""
+    if not result.created or not _declares_entities(services, staged):
+        return
+    assert result.definition.id is not None
+    entities.process_submission(
+        services,
+        submission_def_id=result.definition.id,
+        event=entities.EDIT_EVENT if staged.info.deprecated_id else entities.CREATE_EVENT,
+        actor=staged.actor,
+        stored=(result.submission, result.definition),
+    )
 
 
 @dataclass
@@ -213,7 +253,10 @@ class _Staged:
     device_id: str | None
     user_agent: str | None
     now: datetime
-    received: dict[str, tuple[BlobRef, str | None]] = field(default_factory=dict)
+    draft: bool = False  # a test submission to the form's draft
+    received: dict[str, tuple[StagedBlob, str | None]] = field(default_factory=dict)
+    blobs: BlobStore | None = None  # the store that staged ``received``
+    draft: bool = False  # a test submission to a draft
 
     @property
     def encrypted(self) -> bool:
@@ -252,10 +295,13 @@ class _Staged:
         """The common case, a new instanceID, as plain inserts (a unique constraint
         refuses an instanceID the form has already). Records what `_record` records for
         a new submission; returns the submission's and its version's ids."""
-        for ref, _ in self.received.values():
-            form_store.upsert_blob(driver, sha256=ref.sha256, md5=ref.md5, size=ref.size)
+        self.record_blobs(driver)
         ids = store.insert_new_submission(
-            driver, **self.version_columns(), attachments=self.attachment_rows(), now=self.now
+            driver,
+            **self.version_columns(),
+            attachments=self.attachment_rows(),
+            now=self.now,
+            draft=self.draft,
         )
         audits.record(
             driver,
@@ -265,6 +311,12 @@ class _Staged:
             {"instanceId": self.info.instance_id, "formId": self.form_id},
         )
         return ids
+
+    def record_blobs(self, driver: Driver) -> None:
+        """The received files, recorded in the transaction of the rows naming them."""
+        for staged, _ in self.received.values():
+            assert self.blobs is not None
+            self.blobs.record(driver, staged)
 
     def created(self, ids: tuple[int, int]) -> IngestResult:
         submission_id, definition_id = ids
@@ -278,6 +330,7 @@ class _Staged:
                 submitter_id=self.actor.id,
                 device_id=self.device_id,
                 created_at=self.now,
+                draft=self.draft,
             )
             definition = SubmissionDef(
                 id=definition_id,
@@ -315,8 +368,9 @@ def _stage(
     """Parse the submission, and check in one read who sends it and that its form takes it."""
     info = identify(xml)
     if expected_form_id is not None and info.xml_form_id != expected_form_id:
+        # Central's words, on every route that names the form.
         raise problems.unexpected_value(
-            "form ID", info.xml_form_id, f"expected the submission to be for {expected_form_id}."
+            "form id", info.xml_form_id, "did not match the form ID in the URL"
         )
     with services.db.driver_read() as driver:
         actor = resolve_caller(services, caller, driver)
@@ -354,6 +408,7 @@ def _stage(
         device_id=device_id[:MAX_DEVICE_ID] if device_id else None,
         user_agent=user_agent[:MAX_USER_AGENT] if user_agent else None,
         now=utcnow(),
+        draft=draft,
     )
 
 
@@ -455,18 +510,16 @@ def _target_definition(
 
 
 def _store_files(
-    services: Services, files: list[IncomingFile], expected: list[str], *, by_field: bool = False
-) -> dict[str, tuple[BlobRef, str | None]]:
-    """Write the expected attachments among ``files`` to the blob store; ignore the rest.
-    An encrypted submission's files are found by their multipart field name, as Central
-    finds them (Collect names the field after the file)."""
+    services: Services, files: list[IncomingFile], expected: list[str]
+) -> dict[str, tuple[StagedBlob, str | None]]:
+    """Stage the expected attachments among ``files`` in the blob store; ignore the rest."""
     wanted = set(expected)
-    received: dict[str, tuple[BlobRef, str | None]] = {}
+    received: dict[str, tuple[StagedBlob, str | None]] = {}
     for incoming in files:
-        name = (incoming.field or incoming.name) if by_field else incoming.name
+        name = incoming.name
         if name in wanted and name not in received:
             received[name] = (
-                services.blobs.put_file(incoming.file),
+                services.blobs.stage(incoming.file),
                 _known_type(incoming.content_type),
             )
     return received
@@ -483,9 +536,7 @@ def _record(services: Services, staged: _Staged) -> IngestResult:
     form_id, device_id = staged.form_id, staged.device_id
     now = utcnow()
     with services.db.write() as session:
-        driver = Driver.of(session)
-        for ref, _ in received.values():
-            form_store.upsert_blob(driver, sha256=ref.sha256, md5=ref.md5, size=ref.size)
+        staged.record_blobs(Driver.of(session))
         existing = store.def_by_instance_id(session, form_id=form_id, instance_id=info.instance_id)
         if existing is not None:
             definition, submission = existing
@@ -528,6 +579,7 @@ def _record(services: Services, staged: _Staged) -> IngestResult:
                 submitter_id=actor.id,
                 device_id=device_id,
                 now=now,
+                draft=staged.draft,
             )
             audits.record(
                 session,
@@ -570,7 +622,7 @@ def _record(services: Services, staged: _Staged) -> IngestResult:
 
 
 def _fill_attachments(
-    session: Any, submission_def_id: int, received: dict[str, tuple[BlobRef, str | None]]
+    session: Any, submission_def_id: int, received: dict[str, tuple[StagedBlob, str | None]]
 ) -> list[SubmissionAttachment]:
     """Record newly received files of a resend; a file already received is kept as it was."""
     attachments = store.attachments_of(session, submission_def_id=submission_def_id)
@@ -593,22 +645,99 @@ class SubmissionView:
 
 
 def list_submissions(
-    services: Services, actor: Actor, *, project_id: int, xml_form_id: str
+    services: Services,
+    actor: Actor,
+    *,
+    project_id: int,
+    xml_form_id: str,
+    deleted: bool = False,
+    draft: bool = False,
 ) -> list[SubmissionView]:
+    """The form's submissions; with ``deleted`` those in its trash (``?deleted=true``),
+    with ``draft`` its draft's test submissions (``…/draft/submissions``)."""
     form = authorised_form(services, actor, project_id, xml_form_id, SUBMISSION_LIST)
     assert form.id is not None
+    if draft and form.draft_def_id is None:
+        raise problems.not_found()
+    if deleted:
+        purge_trash(services)
     with services.db.read() as session:
-        return [SubmissionView(s, d) for s, d in store.list_submissions(session, form_id=form.id)]
+        rows = (
+            store.list_deleted_submissions(session, form_id=form.id)
+            if deleted
+            else store.list_submissions(session, form_id=form.id, draft=draft)
+        )
+        return [SubmissionView(s, d) for s, d in rows]
+
+
+TRASH_DAYS = 30
+"""How long a deleted submission stays in the trash before it is purged, as in Central."""
+
+
+def delete_submission(
+    services: Services, actor: Actor, *, project_id: int, xml_form_id: str, instance_id: str
+) -> None:
+    """Move a submission to the trash: gone from lists, counts, exports and OData; a phone
+    sending its instanceID again is refused (409.18); restorable for `TRASH_DAYS` days."""
+    form = authorised_form(services, actor, project_id, xml_form_id, SUBMISSION_DELETE)
+    assert form.id is not None
+    with services.db.write() as session:
+        submission = store.submission_by_instance_id(
+            session, form_id=form.id, instance_id=instance_id
+        )
+        if submission is None:
+            raise problems.not_found()
+        submission.deleted_at = utcnow()
+        session.add(submission)
+        _audit_trash(session, actor, "submission.delete", submission)
+    purge_trash(services)
+
+
+def restore_submission(
+    services: Services, actor: Actor, *, project_id: int, xml_form_id: str, instance_id: str
+) -> None:
+    """Bring a submission back from the trash."""
+    form = authorised_form(services, actor, project_id, xml_form_id, SUBMISSION_RESTORE)
+    assert form.id is not None
+    with services.db.write() as session:
+        submission = store.deleted_submission(session, form_id=form.id, instance_id=instance_id)
+        if submission is None:
+            raise problems.not_found()
+        submission.deleted_at = None
+        session.add(submission)
+        _audit_trash(session, actor, "submission.restore", submission)
+
+
+def _audit_trash(session: Session, actor: Actor, action: str, submission: Submission) -> None:
+    details = {"submissionId": submission.id, "instanceId": submission.instance_id}
+    audits.record(session, actor, action, f"submission:{submission.id}", details)
+
+
+def purge_trash(services: Services, *, now: datetime | None = None) -> int:
+    """Remove for good the submissions deleted more than `TRASH_DAYS` days ago (with one
+    ``submission.purge`` audit entry counting them, as Central); how many there were."""
+    cutoff = (now or utcnow()) - timedelta(days=TRASH_DAYS)
+    with services.db.write() as session:
+        purged = store.purge_deleted(session, deleted_before=cutoff)
+        if purged:
+            audits.record(session, None, "submission.purge", None, {"submissions_deleted": purged})
+    return purged
 
 
 def get_submission(
-    services: Services, actor: Actor, *, project_id: int, xml_form_id: str, instance_id: str
+    services: Services,
+    actor: Actor,
+    *,
+    project_id: int,
+    xml_form_id: str,
+    instance_id: str,
+    draft: bool = False,
 ) -> SubmissionView:
     form = authorised_form(services, actor, project_id, xml_form_id, SUBMISSION_READ)
     assert form.id is not None
     with services.db.read() as session:
         submission = store.submission_by_instance_id(
-            session, form_id=form.id, instance_id=instance_id
+            session, form_id=form.id, instance_id=instance_id, draft=draft
         )
         if submission is None or submission.id is None:
             raise problems.not_found()
@@ -703,7 +832,27 @@ def set_review_state(
     with services.db.write() as session:
         submission = _live_submission(session, form.id or 0, instance_id)
         _set_state(session, actor, submission, state, instance_id)
-        return submission
+    _entities_after_review(services, actor, submission, state)
+    return submission
+
+
+def _entities_after_review(
+    services: Services, actor: Actor, submission: Submission, state: str
+) -> None:
+    """A review may make the entity a dataset held back until approval."""
+    with services.db.read() as session:
+        current = store.current_def(session, submission_id=submission.id or 0)
+    if current is None or current.id is None or current.local_key is not None:
+        return
+    if spec_of_def(services, current.form_def_id) is None:
+        return
+    entities.process_submission(
+        services,
+        submission_def_id=current.id,
+        event=entities.REVIEW_EVENT,
+        actor=actor,
+        review_state=state,
+    )
 
 
 def review(
@@ -726,7 +875,8 @@ def review(
         _set_state(session, actor, submission, state, instance_id)
         if body:
             _comment(session, actor, submission, body)
-        return submission
+    _entities_after_review(services, actor, submission, state)
+    return submission
 
 
 def _review_state(value: object) -> str:
@@ -770,7 +920,8 @@ def _comment(session: Session, actor: Actor, submission: Submission, body: str) 
 
 def list_comments(
     services: Services, actor: Actor, *, project_id: int, xml_form_id: str, instance_id: str
-) -> list[Comment]:
+) -> list[tuple[Comment, ActorRow | None]]:
+    """The submission's comments, newest first, each with its author."""
     view = get_submission(
         services, actor, project_id=project_id, xml_form_id=xml_form_id, instance_id=instance_id
     )
@@ -884,9 +1035,9 @@ def upload_attachment(
         found = store.attachment_with_blob(session, submission_def_id=view.definition.id, name=name)
     if found is None:
         raise problems.not_found()
-    ref = services.blobs.put_file(content)
+    ref = services.blobs.stage(content)
     with services.db.write() as session:
-        form_store.upsert_blob(Driver.of(session), sha256=ref.sha256, md5=ref.md5, size=ref.size)
+        services.blobs.record(Driver.of(session), ref)
         attachment = session.get(SubmissionAttachment, found[0].id)
         assert attachment is not None
         attachment.blob_sha = ref.sha256

@@ -12,13 +12,16 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from server.data.xform import FieldInfo
-from server.domain import forms
+from server.domain import Services, forms
+from server.domain.access import Actor
 from server.external.xlsform import XLSX_CONTENT_TYPE
 from server.formats.central_json import form_attachment_json, form_extended_json, form_json
 from server.http.auth import ActorDep, ServicesDep, phone_caller
 from server.http.files import blob_download
-from server.http.params import bounded_body, extended, flag
+from server.http.params import DatabaseId, bounded_body, extended, flag
 from server.http.reads import run_phone_read
+from server.resources.datasets import entity_list_response
+from server.store.tables import Blob, Dataset, FormAttachment
 
 router = APIRouter(tags=["forms"])
 
@@ -30,7 +33,7 @@ async def create_form(
     request: Request,
     services: ServicesDep,
     actor: ActorDep,
-    project_id: int,
+    project_id: DatabaseId,
     publish: str | None = None,
     ignoreWarnings: str | None = None,  # noqa: N803 - Central's name
 ) -> dict[str, Any]:
@@ -51,16 +54,16 @@ async def create_form(
 
 @router.get("/projects/{project_id}/forms")
 def list_forms(
-    request: Request, services: ServicesDep, actor: ActorDep, project_id: int
+    request: Request, services: ServicesDep, actor: ActorDep, project_id: DatabaseId
 ) -> list[dict[str, Any]]:
     views = forms.list_forms(services, actor, project_id=project_id)
     if extended(request):
-        return [_extended(services, view) for view in views]
+        return [form_extended(services, view) for view in views]
     return [form_json(view.form, view.definition) for view in views]
 
 
 @router.get("/projects/{project_id}/forms/{xml_form_id}.xml")
-async def form_xml(request: Request, project_id: int, xml_form_id: str) -> Response:
+async def form_xml(request: Request, project_id: DatabaseId, xml_form_id: str) -> Response:
     services, credentials = phone_caller(request)
     xml = await run_phone_read(
         services,
@@ -76,7 +79,7 @@ async def form_xml(request: Request, project_id: int, xml_form_id: str) -> Respo
 
 @router.get("/projects/{project_id}/forms/{xml_form_id}.xlsx")
 def form_xlsx(
-    services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str
+    services: ServicesDep, actor: ActorDep, project_id: DatabaseId, xml_form_id: str
 ) -> Response:
     """The XLSForm the published version was made from, byte for byte."""
     sha = forms.xlsform_of(services, actor, project_id=project_id, xml_form_id=xml_form_id)
@@ -85,7 +88,7 @@ def form_xlsx(
 
 @router.get("/projects/{project_id}/forms/{xml_form_id}/draft.xlsx")
 def draft_xlsx(
-    services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str
+    services: ServicesDep, actor: ActorDep, project_id: DatabaseId, xml_form_id: str
 ) -> Response:
     sha = forms.xlsform_of(
         services, actor, project_id=project_id, xml_form_id=xml_form_id, draft=True
@@ -95,7 +98,7 @@ def draft_xlsx(
 
 @router.get("/projects/{project_id}/forms/{xml_form_id}/versions/{version}.xlsx")
 def version_xlsx(
-    services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str, version: str
+    services: ServicesDep, actor: ActorDep, project_id: DatabaseId, xml_form_id: str, version: str
 ) -> Response:
     sha = forms.xlsform_of(
         services, actor, project_id=project_id, xml_form_id=xml_form_id, version=version
@@ -105,7 +108,7 @@ def version_xlsx(
 
 @router.get("/projects/{project_id}/forms/{xml_form_id}/draft.xml")
 def draft_xml(
-    services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str
+    services: ServicesDep, actor: ActorDep, project_id: DatabaseId, xml_form_id: str
 ) -> Response:
     view = forms.draft_view(services, actor, project_id=project_id, xml_form_id=xml_form_id)
     assert view.definition is not None
@@ -114,11 +117,15 @@ def draft_xml(
 
 @router.get("/projects/{project_id}/forms/{xml_form_id}")
 def get_form(
-    request: Request, services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str
+    request: Request,
+    services: ServicesDep,
+    actor: ActorDep,
+    project_id: DatabaseId,
+    xml_form_id: str,
 ) -> dict[str, Any]:
     view = forms.get_form(services, actor, project_id=project_id, xml_form_id=xml_form_id)
     if extended(request):
-        return _extended(services, view)
+        return form_extended(services, view)
     return form_json(view.form, view.definition)
 
 
@@ -126,7 +133,7 @@ def get_form(
 def update_form(
     services: ServicesDep,
     actor: ActorDep,
-    project_id: int,
+    project_id: DatabaseId,
     xml_form_id: str,
     body: dict[str, Any] = Body(...),
 ) -> dict[str, Any]:
@@ -139,7 +146,7 @@ def update_form(
 
 @router.delete("/projects/{project_id}/forms/{xml_form_id}")
 def delete_form(
-    services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str
+    services: ServicesDep, actor: ActorDep, project_id: DatabaseId, xml_form_id: str
 ) -> dict[str, bool]:
     forms.delete_form(services, actor, project_id=project_id, xml_form_id=xml_form_id)
     return {"success": True}
@@ -150,7 +157,7 @@ async def create_draft(
     request: Request,
     services: ServicesDep,
     actor: ActorDep,
-    project_id: int,
+    project_id: DatabaseId,
     xml_form_id: str,
     ignoreWarnings: str | None = None,  # noqa: N803 - Central's name
 ) -> dict[str, bool]:
@@ -171,7 +178,7 @@ async def create_draft(
 
 @router.get("/projects/{project_id}/forms/{xml_form_id}/draft")
 def get_draft(
-    services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str
+    services: ServicesDep, actor: ActorDep, project_id: DatabaseId, xml_form_id: str
 ) -> dict[str, Any]:
     view = forms.draft_view(services, actor, project_id=project_id, xml_form_id=xml_form_id)
     return form_json(view.form, view.definition)
@@ -179,7 +186,7 @@ def get_draft(
 
 @router.delete("/projects/{project_id}/forms/{xml_form_id}/draft")
 def delete_draft(
-    services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str
+    services: ServicesDep, actor: ActorDep, project_id: DatabaseId, xml_form_id: str
 ) -> dict[str, bool]:
     forms.delete_draft(services, actor, project_id=project_id, xml_form_id=xml_form_id)
     return {"success": True}
@@ -187,7 +194,7 @@ def delete_draft(
 
 @router.get("/projects/{project_id}/forms/{xml_form_id}/versions")
 def list_versions(
-    services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str
+    services: ServicesDep, actor: ActorDep, project_id: DatabaseId, xml_form_id: str
 ) -> list[dict[str, Any]]:
     form, definitions = forms.list_versions(
         services, actor, project_id=project_id, xml_form_id=xml_form_id
@@ -197,7 +204,7 @@ def list_versions(
 
 @router.get("/projects/{project_id}/forms/{xml_form_id}/versions/{version}.xml")
 def version_xml(
-    services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str, version: str
+    services: ServicesDep, actor: ActorDep, project_id: DatabaseId, xml_form_id: str, version: str
 ) -> Response:
     _, definition = forms.version_definition(
         services, actor, project_id=project_id, xml_form_id=xml_form_id, version=version
@@ -207,7 +214,7 @@ def version_xml(
 
 @router.get("/projects/{project_id}/forms/{xml_form_id}/versions/{version}")
 def get_version(
-    services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str, version: str
+    services: ServicesDep, actor: ActorDep, project_id: DatabaseId, xml_form_id: str, version: str
 ) -> dict[str, Any]:
     form, definition = forms.version_definition(
         services, actor, project_id=project_id, xml_form_id=xml_form_id, version=version
@@ -217,7 +224,7 @@ def get_version(
 
 @router.get("/projects/{project_id}/forms/{xml_form_id}/fields")
 def form_fields(
-    services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str
+    services: ServicesDep, actor: ActorDep, project_id: DatabaseId, xml_form_id: str
 ) -> list[dict[str, Any]]:
     view = forms.get_form(services, actor, project_id=project_id, xml_form_id=xml_form_id)
     assert view.definition is not None
@@ -226,7 +233,7 @@ def form_fields(
 
 @router.get("/projects/{project_id}/forms/{xml_form_id}/attachments")
 def list_form_attachments(
-    services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str
+    services: ServicesDep, actor: ActorDep, project_id: DatabaseId, xml_form_id: str
 ) -> list[dict[str, Any]]:
     _, definition = forms.published_definition(
         services, actor, project_id=project_id, xml_form_id=xml_form_id
@@ -240,17 +247,22 @@ def list_form_attachments(
 
 @router.get("/projects/{project_id}/forms/{xml_form_id}/attachments/{name}")
 def form_attachment(
-    services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str, name: str
+    request: Request,
+    services: ServicesDep,
+    actor: ActorDep,
+    project_id: DatabaseId,
+    xml_form_id: str,
+    name: str,
 ) -> Response:
-    attachment, blob = forms.attachment_blob(
+    source = forms.attachment_source(
         services, actor, project_id=project_id, xml_form_id=xml_form_id, name=name
     )
-    return blob_download(services, blob.sha256, attachment.content_type, attachment.name)
+    return form_media_response(request, services, source, actor)
 
 
 @router.get("/projects/{project_id}/forms/{xml_form_id}/draft/attachments")
 def list_draft_attachments(
-    services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str
+    services: ServicesDep, actor: ActorDep, project_id: DatabaseId, xml_form_id: str
 ) -> list[dict[str, Any]]:
     view = forms.draft_view(services, actor, project_id=project_id, xml_form_id=xml_form_id)
     assert view.definition is not None and view.definition.id is not None
@@ -265,7 +277,7 @@ async def upload_draft_attachment(
     request: Request,
     services: ServicesDep,
     actor: ActorDep,
-    project_id: int,
+    project_id: DatabaseId,
     xml_form_id: str,
     name: str,
 ) -> dict[str, bool]:
@@ -285,17 +297,22 @@ async def upload_draft_attachment(
 
 @router.get("/projects/{project_id}/forms/{xml_form_id}/draft/attachments/{name}")
 def draft_attachment(
-    services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str, name: str
+    request: Request,
+    services: ServicesDep,
+    actor: ActorDep,
+    project_id: DatabaseId,
+    xml_form_id: str,
+    name: str,
 ) -> Response:
-    attachment, blob = forms.attachment_blob(
+    source = forms.attachment_source(
         services, actor, project_id=project_id, xml_form_id=xml_form_id, name=name, draft=True
     )
-    return blob_download(services, blob.sha256, attachment.content_type, attachment.name)
+    return form_media_response(request, services, source, actor)
 
 
 @router.delete("/projects/{project_id}/forms/{xml_form_id}/draft/attachments/{name}")
 def clear_draft_attachment(
-    services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str, name: str
+    services: ServicesDep, actor: ActorDep, project_id: DatabaseId, xml_form_id: str, name: str
 ) -> dict[str, bool]:
     forms.clear_draft_attachment(
         services, actor, project_id=project_id, xml_form_id=xml_form_id, name=name
@@ -307,7 +324,7 @@ def clear_draft_attachment(
 def publish_draft(
     services: ServicesDep,
     actor: ActorDep,
-    project_id: int,
+    project_id: DatabaseId,
     xml_form_id: str,
     version: str | None = None,
 ) -> dict[str, bool]:
@@ -333,6 +350,21 @@ async def _definition(
     )
 
 
-def _extended(services: ServicesDep, view: forms.FormView) -> dict[str, Any]:
+def form_extended(services: ServicesDep, view: forms.FormView) -> dict[str, Any]:
     stats, created_by = forms.form_stats(services, view.form)
     return form_extended_json(view.form, view.definition, stats, created_by)
+
+
+def form_media_response(
+    request: Request,
+    services: Services,
+    source: tuple[FormAttachment, Blob | None, Dataset | None],
+    actor: Actor | None = None,
+) -> Response:
+    """A form's media file as phones and browsers fetch it: the uploaded file, or the
+    entity list of the dataset linked in its place."""
+    attachment, blob, dataset = source
+    if dataset is not None:
+        return entity_list_response(request, services, dataset, attachment.name, actor)
+    assert blob is not None
+    return blob_download(services, blob.sha256, attachment.content_type, attachment.name)

@@ -1,6 +1,7 @@
 """``…/forms/{xmlFormId}.svc``: OData v4 as Central serves it (Excel, Power BI, pyODK).
 
-The service document, ``$metadata``, and ``Submissions``, ``Submissions.<repeat>``,
+Also ``…/forms/{xmlFormId}/draft.svc``, the same over a draft's test submissions. The
+service document, ``$metadata``, and ``Submissions``, ``Submissions.<repeat>``,
 ``Submissions('<instanceID>')`` and ``Submissions('<instanceID>')/<repeat>``, with
 ``$top``, ``$skip``, ``$count``, ``$filter``, ``$select``, ``$expand=*``, ``$wkt`` and
 ``$skiptoken`` (the ``@odata.nextLink`` of the previous page).
@@ -20,45 +21,72 @@ from server.domain import exports
 from server.formats import odata as odata_format
 from server.http import urls
 from server.http.auth import ActorDep, ServicesDep
-from server.http.params import flag
+from server.http.params import DatabaseId, flag
 from server.problems import Problem
 
 router = APIRouter(tags=["odata"])
 
 SERVICE = "/projects/{project_id}/forms/{xml_form_id}.svc"
+DRAFT_SERVICE = "/projects/{project_id}/forms/{xml_form_id}/draft.svc"
+"""A draft's own service, over its test submissions, as Central serves it."""
 SEGMENT = re.compile(r"^([^(]+)\('((?:uuid:)?[A-Za-z0-9-]+)'\)$")
 
 
-def _service_url(request: Request, project_id: int, xml_form_id: str) -> str:
+def _service_url(
+    request: Request, project_id: DatabaseId, xml_form_id: str, *, draft: bool = False
+) -> str:
     settings = request.app.state.services.settings
-    return urls.form_base(request, settings, project_id, xml_form_id) + ".svc"
+    base = urls.form_base(request, settings, project_id, xml_form_id)
+    return base + ("/draft.svc" if draft else ".svc")
+
+
+def _is_draft(request: Request) -> bool:
+    return "/draft.svc" in request.url.path
 
 
 @router.get(SERVICE)
 @router.get(SERVICE + "/")
+@router.get(DRAFT_SERVICE)
+@router.get(DRAFT_SERVICE + "/")
 def service_document(
-    request: Request, services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str
+    request: Request,
+    services: ServicesDep,
+    actor: ActorDep,
+    project_id: DatabaseId,
+    xml_form_id: str,
 ) -> JSONResponse:
-    data = exports.odata_fields(services, actor, project_id=project_id, xml_form_id=xml_form_id)
-    return JSONResponse(
-        odata_format.service_document(data.fields, _service_url(request, project_id, xml_form_id))
+    draft = _is_draft(request)
+    data = exports.odata_fields(
+        services, actor, project_id=project_id, xml_form_id=xml_form_id, draft=draft
     )
+    url = _service_url(request, project_id, xml_form_id, draft=draft)
+    return JSONResponse(odata_format.service_document(data.fields, url))
 
 
 @router.get(SERVICE + "/$metadata")
-def metadata(services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str) -> Response:
-    data = exports.odata_fields(services, actor, project_id=project_id, xml_form_id=xml_form_id)
+@router.get(DRAFT_SERVICE + "/$metadata")
+def metadata(
+    request: Request,
+    services: ServicesDep,
+    actor: ActorDep,
+    project_id: DatabaseId,
+    xml_form_id: str,
+) -> Response:
+    data = exports.odata_fields(
+        services, actor, project_id=project_id, xml_form_id=xml_form_id, draft=_is_draft(request)
+    )
     return Response(
         odata_format.edmx(data.form.xml_form_id, data.fields), media_type="application/xml"
     )
 
 
 @router.get(SERVICE + "/{table_path:path}")
+@router.get(DRAFT_SERVICE + "/{table_path:path}")
 async def table(
     request: Request,
     services: ServicesDep,
     actor: ActorDep,
-    project_id: int,
+    project_id: DatabaseId,
     xml_form_id: str,
     table_path: str,
 ) -> Response:
@@ -96,12 +124,16 @@ async def table(
         skiptoken=query.get("$skiptoken"),
         orderby=query.get("$orderby"),
     )
-    service_url = _service_url(request, project_id, xml_form_id)
+    draft = _is_draft(request)
+    service_url = _service_url(request, project_id, xml_form_id, draft=draft)
     page_path = f"{service_url}/{table_path}"
     kept = [(k, v) for k, v in query.multi_items() if k not in ("$skip", "$skiptoken")]
 
     def next_link(token: dict[str, Any]) -> str:
-        params = [*kept, ("$skiptoken", odata_format.skiptoken(token))]
+        if "skip" in token:  # an $orderby's pages go by offset
+            params = [*kept, ("$skip", str(token["skip"]))]
+        else:
+            params = [*kept, ("$skiptoken", odata_format.skiptoken(token))]
         return f"{page_path}?{urlencode(params, quote_via=quote, safe='$')}"
 
     page = await run_in_threadpool(
@@ -115,6 +147,7 @@ async def table(
         next_link=next_link,
         context_url=f"{service_url}/$metadata",
         instance_id=instance_id,
+        draft=draft,
     )
     return StreamingResponse(
         odata_format.page_bytes(page.entities, page.footer),

@@ -1,17 +1,20 @@
-"""``/v1/projects/{id}/forms/{xmlFormId}/submissions``: reading, creating, editing and
-reviewing submissions, their versions, comments, attachments and audit entries."""
+"""``/v1/projects/{id}/forms/{xmlFormId}/submissions``: reading, creating, editing,
+reviewing, deleting and restoring submissions, their versions, comments, attachments and
+audit entries, and a draft's test submissions. Each route receives the form or the
+submission it addresses as one value (`FormRef`, `SubmissionRef`)."""
 
 from __future__ import annotations
 
 import io
 from typing import Any
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from server import problems
-from server.domain import submissions
+from server.domain import Services, submissions
+from server.domain.access import Actor
 from server.formats.central_json import (
     audit_json,
     comment_json,
@@ -23,21 +26,82 @@ from server.formats.central_json import (
 )
 from server.http.auth import ActorDep, ServicesDep
 from server.http.files import blob_download
-from server.http.params import bounded_body, extended
+from server.http.middleware import restore_encoded_slashes
+from server.http.params import FormRef, FormRefDep, SubmissionRefDep, bounded_body, extended, flag
 
-router = APIRouter(tags=["submissions"])
+# Free-form instanceIDs may hold a slash, sent encoded (%2F).
+router = APIRouter(tags=["submissions"], dependencies=[Depends(restore_encoded_slashes)])
 
 BASE = "/projects/{project_id}/forms/{xml_form_id}/submissions"
 
 
 @router.get(BASE)
 def list_submissions(
-    request: Request, services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str
+    request: Request,
+    services: ServicesDep,
+    actor: ActorDep,
+    form: FormRefDep,
+    deleted: str | None = None,
 ) -> list[dict[str, Any]]:
+    """The submissions, or with ``?deleted=true`` those in the trash."""
     views = submissions.list_submissions(
-        services, actor, project_id=project_id, xml_form_id=xml_form_id
+        services,
+        actor,
+        **form.where(),
+        deleted=flag(deleted, name="deleted"),
     )
     return [_render(services, request, view) for view in views]
+
+
+DRAFT_BASE = "/projects/{project_id}/forms/{xml_form_id}/draft/submissions"
+"""A draft's test submissions (sent through ``…/draft/submission`` or its test URL)."""
+
+
+@router.get(DRAFT_BASE)
+def list_draft_submissions(
+    request: Request,
+    services: ServicesDep,
+    actor: ActorDep,
+    form: FormRefDep,
+) -> list[dict[str, Any]]:
+    views = submissions.list_submissions(services, actor, **form.where(), draft=True)
+    return [_render(services, request, view) for view in views]
+
+
+@router.get(DRAFT_BASE + "/{instance_id}")
+def get_draft_submission(
+    request: Request,
+    services: ServicesDep,
+    actor: ActorDep,
+    ref: SubmissionRefDep,
+) -> dict[str, Any]:
+    view = submissions.get_submission(
+        services,
+        actor,
+        **ref.where(),
+        draft=True,
+    )
+    return _render(services, request, view)
+
+
+@router.delete(BASE + "/{instance_id}")
+def delete_submission(
+    services: ServicesDep,
+    actor: ActorDep,
+    ref: SubmissionRefDep,
+) -> dict[str, bool]:
+    submissions.delete_submission(services, actor, **ref.where())
+    return {"success": True}
+
+
+@router.post(BASE + "/{instance_id}/restore")
+def restore_submission(
+    services: ServicesDep,
+    actor: ActorDep,
+    ref: SubmissionRefDep,
+) -> dict[str, bool]:
+    submissions.restore_submission(services, actor, **ref.where())
+    return {"success": True}
 
 
 @router.post(BASE)
@@ -45,22 +109,46 @@ async def create_submission(
     request: Request,
     services: ServicesDep,
     actor: ActorDep,
-    project_id: int,
-    xml_form_id: str,
+    form: FormRefDep,
     deviceID: str | None = None,  # noqa: N803 - Central's name
 ) -> dict[str, Any]:
     """A submission as a raw XML body (pyODK's ``submissions.create``)."""
+    return await _create(request, services, actor, form, deviceID, draft=False)
+
+
+@router.post(DRAFT_BASE)
+async def create_draft_submission(
+    request: Request,
+    services: ServicesDep,
+    actor: ActorDep,
+    form: FormRefDep,
+    deviceID: str | None = None,  # noqa: N803 - Central's name
+) -> dict[str, Any]:
+    """A test submission to the form's draft as a raw XML body; dropped on publishing."""
+    return await _create(request, services, actor, form, deviceID, draft=True)
+
+
+async def _create(
+    request: Request,
+    services: Services,
+    actor: Actor,
+    form: FormRef,
+    device_id: str | None,
+    *,
+    draft: bool,
+) -> dict[str, Any]:
     xml = await bounded_body(request, services.settings.max_submission_bytes)
     result = await run_in_threadpool(
         submissions.ingest,
         services,
         actor,
-        project_id=project_id,
+        project_id=form.project_id,
         xml=xml,
         files=[],
-        device_id=deviceID or None,
+        device_id=device_id or None,
         user_agent=request.headers.get("user-agent"),
-        expected_form_id=xml_form_id,
+        expected_form_id=form.xml_form_id,
+        draft=draft,
     )
     if not result.created:
         raise problems.uniqueness_violation(["instanceID"], [result.definition.instance_id])
@@ -71,11 +159,11 @@ async def create_submission(
 
 @router.get(BASE + "/{instance_id}.xml")
 def submission_xml(
-    services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str, instance_id: str
+    services: ServicesDep,
+    actor: ActorDep,
+    ref: SubmissionRefDep,
 ) -> Response:
-    view = submissions.get_submission(
-        services, actor, project_id=project_id, xml_form_id=xml_form_id, instance_id=instance_id
-    )
+    view = submissions.get_submission(services, actor, **ref.where())
     return Response(view.definition.xml, media_type="application/xml")
 
 
@@ -84,13 +172,9 @@ def get_submission(
     request: Request,
     services: ServicesDep,
     actor: ActorDep,
-    project_id: int,
-    xml_form_id: str,
-    instance_id: str,
+    ref: SubmissionRefDep,
 ) -> dict[str, Any]:
-    view = submissions.get_submission(
-        services, actor, project_id=project_id, xml_form_id=xml_form_id, instance_id=instance_id
-    )
+    view = submissions.get_submission(services, actor, **ref.where())
     return _render(services, request, view)
 
 
@@ -98,17 +182,13 @@ def get_submission(
 def review_submission(
     services: ServicesDep,
     actor: ActorDep,
-    project_id: int,
-    xml_form_id: str,
-    instance_id: str,
+    ref: SubmissionRefDep,
     body: dict[str, Any] = Body(...),
 ) -> dict[str, Any]:
     submission = submissions.set_review_state(
         services,
         actor,
-        project_id=project_id,
-        xml_form_id=xml_form_id,
-        instance_id=instance_id,
+        **ref.where(),
         review_state=body.get("reviewState"),
     )
     return submission_row_json(submission)
@@ -119,18 +199,14 @@ async def edit_submission(
     request: Request,
     services: ServicesDep,
     actor: ActorDep,
-    project_id: int,
-    xml_form_id: str,
-    instance_id: str,
+    ref: SubmissionRefDep,
 ) -> dict[str, Any]:
     xml = await bounded_body(request, services.settings.max_submission_bytes)
     result = await run_in_threadpool(
         submissions.edit,
         services,
         actor,
-        project_id=project_id,
-        xml_form_id=xml_form_id,
-        instance_id=instance_id,
+        **ref.where(),
         xml=xml,
         user_agent=request.headers.get("user-agent"),
     )
@@ -139,16 +215,19 @@ async def edit_submission(
 
 @router.get(BASE + "/{instance_id}/comments")
 def list_comments(
-    services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str, instance_id: str
+    request: Request,
+    services: ServicesDep,
+    actor: ActorDep,
+    ref: SubmissionRefDep,
 ) -> list[dict[str, Any]]:
+    # Central adds the author as an Actor under X-Extended-Metadata.
+    with_actor = extended(request)
     return [
-        comment_json(c)
-        for c in submissions.list_comments(
+        comment_json(c, author if with_actor else None)
+        for c, author in submissions.list_comments(
             services,
             actor,
-            project_id=project_id,
-            xml_form_id=xml_form_id,
-            instance_id=instance_id,
+            **ref.where(),
         )
     ]
 
@@ -157,17 +236,13 @@ def list_comments(
 def add_comment(
     services: ServicesDep,
     actor: ActorDep,
-    project_id: int,
-    xml_form_id: str,
-    instance_id: str,
+    ref: SubmissionRefDep,
     body: dict[str, Any] = Body(...),
 ) -> dict[str, Any]:
     comment = submissions.add_comment(
         services,
         actor,
-        project_id=project_id,
-        xml_form_id=xml_form_id,
-        instance_id=instance_id,
+        **ref.where(),
         body=body.get("body"),
     )
     return comment_json(comment)
@@ -175,16 +250,16 @@ def add_comment(
 
 @router.get(BASE + "/{instance_id}/versions")
 def list_versions(
-    services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str, instance_id: str
+    services: ServicesDep,
+    actor: ActorDep,
+    ref: SubmissionRefDep,
 ) -> list[dict[str, Any]]:
     return [
         submission_version_json(d)
         for d in submissions.list_versions(
             services,
             actor,
-            project_id=project_id,
-            xml_form_id=xml_form_id,
-            instance_id=instance_id,
+            **ref.where(),
         )
     ]
 
@@ -193,17 +268,13 @@ def list_versions(
 def version_xml(
     services: ServicesDep,
     actor: ActorDep,
-    project_id: int,
-    xml_form_id: str,
-    instance_id: str,
+    ref: SubmissionRefDep,
     version_id: str,
 ) -> Response:
     definition = submissions.get_version(
         services,
         actor,
-        project_id=project_id,
-        xml_form_id=xml_form_id,
-        instance_id=instance_id,
+        **ref.where(),
         version_id=version_id,
     )
     return Response(definition.xml, media_type="application/xml")
@@ -213,17 +284,13 @@ def version_xml(
 def get_version(
     services: ServicesDep,
     actor: ActorDep,
-    project_id: int,
-    xml_form_id: str,
-    instance_id: str,
+    ref: SubmissionRefDep,
     version_id: str,
 ) -> dict[str, Any]:
     definition = submissions.get_version(
         services,
         actor,
-        project_id=project_id,
-        xml_form_id=xml_form_id,
-        instance_id=instance_id,
+        **ref.where(),
         version_id=version_id,
     )
     return submission_version_json(definition)
@@ -233,9 +300,7 @@ def get_version(
 def list_version_attachments(
     services: ServicesDep,
     actor: ActorDep,
-    project_id: int,
-    xml_form_id: str,
-    instance_id: str,
+    ref: SubmissionRefDep,
     version_id: str,
 ) -> list[dict[str, Any]]:
     return [
@@ -243,9 +308,7 @@ def list_version_attachments(
         for a in submissions.list_attachments(
             services,
             actor,
-            project_id=project_id,
-            xml_form_id=xml_form_id,
-            instance_id=instance_id,
+            **ref.where(),
             version_id=version_id,
         )
     ]
@@ -255,18 +318,14 @@ def list_version_attachments(
 def version_attachment(
     services: ServicesDep,
     actor: ActorDep,
-    project_id: int,
-    xml_form_id: str,
-    instance_id: str,
+    ref: SubmissionRefDep,
     version_id: str,
     name: str,
 ) -> Response:
     found, blob = submissions.attachment_blob(
         services,
         actor,
-        project_id=project_id,
-        xml_form_id=xml_form_id,
-        instance_id=instance_id,
+        **ref.where(),
         name=name,
         version_id=version_id,
     )
@@ -275,16 +334,16 @@ def version_attachment(
 
 @router.get(BASE + "/{instance_id}/audits")
 def submission_audits(
-    services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str, instance_id: str
+    services: ServicesDep,
+    actor: ActorDep,
+    ref: SubmissionRefDep,
 ) -> list[dict[str, Any]]:
     return [
         audit_json(v.audit, v.actor)
         for v in submissions.submission_audits(
             services,
             actor,
-            project_id=project_id,
-            xml_form_id=xml_form_id,
-            instance_id=instance_id,
+            **ref.where(),
         )
     ]
 
@@ -294,9 +353,7 @@ async def upload_attachment(
     request: Request,
     services: ServicesDep,
     actor: ActorDep,
-    project_id: int,
-    xml_form_id: str,
-    instance_id: str,
+    ref: SubmissionRefDep,
     name: str,
 ) -> dict[str, bool]:
     body = await bounded_body(request, services.settings.max_submission_bytes)
@@ -304,9 +361,7 @@ async def upload_attachment(
         submissions.upload_attachment,
         services,
         actor,
-        project_id=project_id,
-        xml_form_id=xml_form_id,
-        instance_id=instance_id,
+        **ref.where(),
         name=name,
         content=io.BytesIO(body),
         content_type=request.headers.get("content-type"),
@@ -316,16 +371,16 @@ async def upload_attachment(
 
 @router.get(BASE + "/{instance_id}/attachments")
 def list_attachments(
-    services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str, instance_id: str
+    services: ServicesDep,
+    actor: ActorDep,
+    ref: SubmissionRefDep,
 ) -> list[dict[str, Any]]:
     return [
         submission_attachment_json(a)
         for a in submissions.list_attachments(
             services,
             actor,
-            project_id=project_id,
-            xml_form_id=xml_form_id,
-            instance_id=instance_id,
+            **ref.where(),
         )
     ]
 
@@ -342,17 +397,13 @@ def _render(services: ServicesDep, request: Request, view: submissions.Submissio
 def attachment(
     services: ServicesDep,
     actor: ActorDep,
-    project_id: int,
-    xml_form_id: str,
-    instance_id: str,
+    ref: SubmissionRefDep,
     name: str,
 ) -> Response:
     found, blob = submissions.attachment_blob(
         services,
         actor,
-        project_id=project_id,
-        xml_form_id=xml_form_id,
-        instance_id=instance_id,
+        **ref.where(),
         name=name,
     )
     return blob_download(services, blob.sha256, found.content_type, found.name)

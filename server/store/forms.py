@@ -192,7 +192,11 @@ def form_stats(session: Session, *, form_id: int) -> dict[str, Any]:
     """Submission counts by review state and the last submission's time, for one form."""
     rows = session.exec(
         select(Submission.review_state, func.count(), func.max(Submission.created_at))
-        .where(col(Submission.form_id) == form_id, col(Submission.deleted_at).is_(None))
+        .where(
+            col(Submission.form_id) == form_id,
+            col(Submission.deleted_at).is_(None),
+            col(Submission.draft).is_(False),
+        )
         .group_by(col(Submission.review_state))
     ).all()
     states = {"received": 0, "hasIssues": 0, "edited": 0}
@@ -229,7 +233,8 @@ _OPEN_PUBLISHED_FORMS = Statement(
         _forms.c.deleted_at.is_(None),
         _forms.c.state == "open",
     )
-    .order_by(_forms.c.xml_form_id)
+    # Central's order: by the name shown on the phone, the form ID where there is none.
+    .order_by(sa.func.coalesce(_defs.c.name, _forms.c.xml_form_id), _forms.c.xml_form_id)
 )
 
 

@@ -13,7 +13,6 @@ from server.store.driver import Driver, Statement
 from server.store.tables import (
     Blob,
     Comment,
-    FormDef,
     Submission,
     SubmissionAttachment,
     SubmissionDef,
@@ -39,6 +38,7 @@ def insert_submission(
     submitter_id: int | None,
     device_id: str | None,
     now: datetime,
+    draft: bool = False,
 ) -> Submission:
     submission = Submission(
         form_id=form_id,
@@ -46,6 +46,7 @@ def insert_submission(
         submitter_id=submitter_id,
         device_id=device_id,
         created_at=now,
+        draft=draft,
     )
     session.add(submission)
     session.flush()
@@ -103,27 +104,31 @@ def current_def(session: Session, *, submission_id: int) -> SubmissionDef | None
 
 
 def submission_by_instance_id(
-    session: Session, *, form_id: int, instance_id: str
+    session: Session, *, form_id: int, instance_id: str, draft: bool = False
 ) -> Submission | None:
+    """A live submission of the form (with ``draft``, a test submission of its draft)."""
     return session.exec(
         select(Submission).where(
             col(Submission.form_id) == form_id,
             col(Submission.instance_id) == instance_id,
             col(Submission.deleted_at).is_(None),
+            col(Submission.draft) == draft,
         )
     ).first()
 
 
-def list_submissions(session: Session, *, form_id: int) -> list[tuple[Submission, SubmissionDef]]:
+def list_submissions(
+    session: Session, *, form_id: int, draft: bool = False
+) -> list[tuple[Submission, SubmissionDef]]:
+    """The form's live submissions, newest first (with ``draft``, its draft's test ones)."""
     rows = session.exec(
         select(Submission, SubmissionDef)
         .join(SubmissionDef, col(SubmissionDef.submission_id) == col(Submission.id))
-        .join(FormDef, col(FormDef.id) == col(SubmissionDef.form_def_id))
         .where(
             col(Submission.form_id) == form_id,
             col(Submission.deleted_at).is_(None),
+            col(Submission.draft) == draft,
             col(SubmissionDef.current),
-            col(FormDef.published_at).is_not(None),
         )
         .order_by(col(Submission.created_at).desc(), col(Submission.id).desc())
     ).all()
@@ -201,14 +206,20 @@ def count_submissions(session: Session, *, form_id: int) -> int:
         session.exec(
             select(func.count())
             .select_from(Submission)
-            .where(col(Submission.form_id) == form_id, col(Submission.deleted_at).is_(None))
+            .where(
+                col(Submission.form_id) == form_id,
+                col(Submission.deleted_at).is_(None),
+                col(Submission.draft).is_(False),
+            )
         ).one()
     )
 
 
 def last_submission_at(session: Session, *, form_id: int) -> datetime | None:
     return session.exec(
-        select(func.max(Submission.created_at)).where(col(Submission.form_id) == form_id)
+        select(func.max(Submission.created_at)).where(
+            col(Submission.form_id) == form_id, col(Submission.draft).is_(False)
+        )
     ).one()
 
 
@@ -231,6 +242,11 @@ def delete_submissions_of_def(session: Session, *, form_def_id: int) -> None:
             select(SubmissionDef.submission_id).where(col(SubmissionDef.form_def_id) == form_def_id)
         ).all()
     ]
+    _remove(session, submission_ids)
+
+
+def _remove(session: Session, submission_ids: list[int]) -> None:
+    """Remove submissions for good: their versions, attachments and comments with them."""
     if not submission_ids:
         return
     def_ids = list(
@@ -246,13 +262,63 @@ def delete_submissions_of_def(session: Session, *, form_def_id: int) -> None:
     session.exec(delete(Submission).where(col(Submission.id).in_(submission_ids)))
 
 
+def deleted_submission(session: Session, *, form_id: int, instance_id: str) -> Submission | None:
+    """A submission of the form in the trash."""
+    return session.exec(
+        select(Submission).where(
+            col(Submission.form_id) == form_id,
+            col(Submission.instance_id) == instance_id,
+            col(Submission.deleted_at).is_not(None),
+        )
+    ).first()
+
+
+def list_deleted_submissions(
+    session: Session, *, form_id: int
+) -> list[tuple[Submission, SubmissionDef]]:
+    """The form's submissions in the trash, most recently deleted first."""
+    rows = session.exec(
+        select(Submission, SubmissionDef)
+        .join(SubmissionDef, col(SubmissionDef.submission_id) == col(Submission.id))
+        .where(
+            col(Submission.form_id) == form_id,
+            col(Submission.deleted_at).is_not(None),
+            col(SubmissionDef.current),
+        )
+        .order_by(col(Submission.deleted_at).desc(), col(Submission.id).desc())
+    ).all()
+    return [(s, d) for s, d in rows]
+
+
+def purge_deleted(session: Session, *, deleted_before: datetime) -> int:
+    """Remove for good the submissions deleted before ``deleted_before``; how many."""
+    submission_ids = list(
+        session.exec(
+            select(Submission.id).where(
+                col(Submission.deleted_at).is_not(None),
+                col(Submission.deleted_at) < deleted_before,
+            )
+        ).all()
+    )
+    _remove(session, [i for i in submission_ids if i is not None])
+    return len(submission_ids)
+
+
 # Ingest's hot path: a new submission in three statements compiled once and run on the
 # driver's connection (`server.store.driver`).
 _submissions = Submission.__table__  # type: ignore[attr-defined]
 _submission_defs = SubmissionDef.__table__  # type: ignore[attr-defined]
 _INSERT_SUBMISSION = Statement(
     sa.insert(_submissions).returning(_submissions.c.id),
-    columns=["form_id", "instance_id", "submitter_id", "device_id", "review_state", "created_at"],
+    columns=[
+        "form_id",
+        "instance_id",
+        "submitter_id",
+        "device_id",
+        "review_state",
+        "created_at",
+        "draft",
+    ],
 )
 _INSERT_SUBMISSION_DEF = Statement(
     sa.insert(_submission_defs).returning(_submission_defs.c.id),
@@ -299,6 +365,7 @@ def insert_new_submission(
     local_key: str | None = None,
     enc_data_attachment_name: str | None = None,
     signature: str | None = None,
+    draft: bool = False,
 ) -> tuple[int, int]:
     """A submission, its first version and its expected attachments (name, blob SHA-256
     or None, content type, encrypted file index); returns the submission's and the
@@ -313,6 +380,7 @@ def insert_new_submission(
             "device_id": device_id,
             "review_state": None,
             "created_at": now,
+            "draft": draft,
         },
     )
     def_id = driver.scalar(

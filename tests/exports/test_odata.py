@@ -8,6 +8,7 @@ import csv
 import io
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -123,7 +124,10 @@ def test_filters_select_expand_and_refusals(
     assert [e["__id"] for e in one] == [ids[0]]
     assert client.get(f"{url}('uuid:nope')", headers=admin_headers).status_code == 404
     assert get(**{"$expand": "activity"}).json()["code"] == 501.6
-    assert get(**{"$orderby": "__system/submissionDate"}).status_code == 501
+    assert get(**{"$orderby": "name"}).json()["code"] == 501.5
+    assert get(**{"$orderby": "__id sideways"}).json()["code"] == 501.5
+    both = get(**{"$orderby": "__id", "$skiptoken": "x"}).json()
+    assert both["code"] == 501.1
     assert get(**{"$filter": "name eq 'x'"}).json()["code"] == 501.5
     assert get(**{"$filter": "length(__system/reviewState) eq 1"}).json()["code"] == 501.4
     assert get(**{"$filter": "__system/submitterId eq"}).json()["code"] == 400.18
@@ -235,3 +239,70 @@ def test_exports_and_pages_span_many_store_pages(
         headers=admin_headers,
     ).json()
     assert repeat["@odata.count"] == 11 and len(repeat["value"]) == 11
+
+
+def test_every_odata_answer_carries_the_odata_version(
+    client: httpx.Client, admin_headers: dict[str, str], project_id: int
+) -> None:
+    seed(client, admin_headers, project_id)
+    for path in ("", "/$metadata", "/Submissions", "/Submissions.activity", "/Nope"):
+        response = client.get(_svc(project_id) + path, headers=admin_headers)
+        assert response.headers["odata-version"] == "4.0", path
+    refused = client.get(_svc(project_id) + "/Submissions")
+    assert refused.status_code == 401 and refused.headers["odata-version"] == "4.0"
+    assert "odata-version" not in client.get("/v1/projects", headers=admin_headers).headers
+
+
+def test_filter_on_id_and_orderby_both_ways(
+    client: httpx.Client, admin_headers: dict[str, str], project_id: int
+) -> None:
+    ids = seed(client, admin_headers, project_id)
+    url = _svc(project_id) + "/Submissions"
+
+    def get(**params: str) -> dict[str, Any]:
+        response = client.get(url, params=params, headers=admin_headers)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    only = get(**{"$filter": f"__id eq '{ids[1]}'"})["value"]
+    assert [e["__id"] for e in only] == [ids[1]]
+    others = get(**{"$filter": f"__id ne '{ids[1]}'"})["value"]
+    assert [e["__id"] for e in others] == [ids[2], ids[0]]
+    oldest = get(**{"$orderby": "__system/submissionDate asc"})["value"]
+    assert [e["__id"] for e in oldest] == ids
+    newest = get(**{"$orderby": "__system/submissionDate desc"})["value"]
+    assert [e["__id"] for e in newest] == ids[::-1]
+    by_id = get(**{"$orderby": "__id desc", "$top": "2"})
+    assert [e["__id"] for e in by_id["value"]] == [ids[2], ids[1]]
+    following = client.get(by_id["@odata.nextLink"], headers=admin_headers).json()
+    assert "$skip=2" in by_id["@odata.nextLink"]
+    assert [e["__id"] for e in following["value"]] == [ids[0]]
+    rows = client.get(
+        url + ".activity",
+        params={"$orderby": "$root/Submissions/__system/submissionDate asc"},
+        headers=admin_headers,
+    ).json()["value"]
+    assert [r["kind"] for r in rows][-1] == "padi"
+
+
+def test_pyodk_get_table_with_a_filter_on_id_and_an_order(
+    tmp_path: Path,
+    base_url: str,
+    client: httpx.Client,
+    admin_headers: dict[str, str],
+    project_id: int,
+) -> None:
+    ids = seed(client, admin_headers, project_id)
+    with pyodk_client(tmp_path, base_url, project_id) as odk:
+        table = odk.submissions.get_table(form_id=FORM, filter=f"__id eq '{ids[0]}'")
+        assert [e["__id"] for e in table["value"]] == [ids[0]]
+        ordered = odk.submissions.get_table(
+            form_id=FORM, filter="__system/submitterId eq 1", expand="*"
+        )
+        assert len(ordered["value"]) == 3
+        raw = odk.get(
+            f"projects/{project_id}/forms/{FORM}.svc/Submissions",
+            params={"$orderby": "__system/submissionDate asc"},
+        )
+        assert raw.headers["OData-Version"] == "4.0"
+        assert [e["__id"] for e in raw.json()["value"]] == ids

@@ -5,7 +5,8 @@ forwarded as it is, delayed, answered 502/503 without reaching upstream, cut in 
 middle of the request, or forwarded and then cut after upstream committed and answered
 (the client never hears the answer). While the link is "down" every connection is
 closed at once. The proxy speaks ``Connection: close`` towards upstream: one request
-per connection, so a cut never leaves half a conversation behind.
+per connection, so a cut never leaves half a conversation behind. `script` makes the
+next requests to a path meet chosen faults, whatever the draw.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class FaultProxy:
         self.delay_rate = 0.0
         self.down = False
         self.counts: Counter[str] = Counter()
+        self.scripted: list[tuple[bytes, str]] = []  # (a fragment of the path, the fault)
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
@@ -50,10 +52,22 @@ class FaultProxy:
         self.sock.close()
         self._thread.join(timeout=5)
 
-    def _draw(self) -> tuple[str | None, float]:
+    def script(self, path_fragment: str, fault: str, times: int = 1) -> None:
+        """The next ``times`` requests whose path holds ``path_fragment`` meet ``fault``."""
+        assert fault in FAULTS
+        with self.lock:
+            self.scripted += [(path_fragment.encode(), fault)] * times
+
+    def _draw(self, head: bytes) -> tuple[str | None, float]:
         with self.lock:
             if self.down:
                 return "down", 0.0
+            request_line = head.split(b"\r\n", 1)[0]
+            for index, (fragment, fault) in enumerate(self.scripted):
+                if fragment in request_line:
+                    del self.scripted[index]
+                    self.counts[fault] += 1
+                    return fault, 0.0
             fault = self.rng.choice(FAULTS) if self.rng.random() < self.fault_rate else None
             delay = self.rng.uniform(0.05, 0.4) if self.rng.random() < self.delay_rate else 0.0
             self.counts[fault or "forwarded"] += 1
@@ -74,7 +88,7 @@ class FaultProxy:
                 head, rest = _read_head(client)
                 if head is None:
                     return
-                fault, delay = self._draw()
+                fault, delay = self._draw(head)
                 if fault == "down":
                     with self.lock:
                         self.counts["down"] += 1

@@ -28,6 +28,7 @@ import pytest
 from sync import CollectClient
 from sync.relay_state import RelayState
 from tests.builders import collect_url
+from tests.entities.builders import create_form, create_submission, update_form
 from tests.relay.faultproxy import FaultProxy
 from tests.relay.forms import (
     MEDIA,
@@ -274,3 +275,138 @@ def version_path(path: str, root: str, instance_id: str, listed: dict[str, Any])
     if listed["currentVersion"]["instanceId"] == instance_id:
         return path
     return f"{path}/versions/{instance_id}"
+
+
+ENTITY_SUBMISSIONS = 40
+
+
+def test_entities_made_at_the_hub_arrive_once_and_come_back_without_doubling(
+    central: ServerProcess,
+    central_admin: httpx.Client,
+    hub: ServerProcess,
+    hub_admin: httpx.Client,
+    hub_dir: Path,
+    proxy: FaultProxy,
+) -> None:
+    """Entity-creating submissions sent to the hub while the uplink drops requests, cuts
+    them after upstream committed, and the relay is killed: upstream ends with each entity
+    once (same uuid, version 1, no entity.error), and the hub's mirrored list, pulled
+    again afterwards, holds each once too."""
+    rng = random.Random(SEED + 10)
+    project = central_admin.post("/v1/projects", json={"name": "Pusat"}).json()["id"]
+    for xml in (create_form(), update_form()):
+        published = central_admin.post(
+            f"/v1/projects/{project}/forms",
+            params={"publish": "true"},
+            content=xml,
+            headers={"Content-Type": "application/xml"},
+        )
+        assert published.status_code == 200, published.text
+    upstream_user = app_user(central_admin, project, ["tree_registration", "tree_update"])
+    with CollectClient(collect_url(central.url, upstream_user["token"], project)) as direct:
+        oak_xml, oak = create_submission(label="Oak")
+        direct.submit(oak_xml)
+    configure(hub_dir, hub, proxy.url, project, upstream_user["token"])
+    state = RelayState.in_data_dir(hub_dir)
+    hub_project = int(state.get("hub_project"))
+    state.close()
+    assert set(entity_versions(hub_admin, hub_project)) == {oak}
+
+    def upstream_submissions() -> list[Any]:
+        found = central_admin.get(f"/v1/projects/{project}/forms/tree_registration/submissions")
+        assert found.status_code == 200, found.text
+        return list(found.json())
+
+    phone_user = app_user(hub_admin, hub_project, ["tree_registration", "tree_update"])
+    made: dict[str, str] = {}
+    with CollectClient(collect_url(hub.url, phone_user["token"], hub_project)) as phone:
+        for number in range(ENTITY_SUBMISSIONS):
+            xml, entity_id = create_submission(
+                label=f"Pohon {number}",
+                values={"species": f"jenis {number}", "height": str(number)},
+                instance_id=f"uuid:{uuid.UUID(int=rng.getrandbits(128))}",
+                entity_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            )
+            phone.submit(xml)
+            if rng.random() < 0.2:
+                phone.submit(xml)  # a resend, as Collect does when an answer is lost
+            made[entity_id] = f"Pohon {number}"
+
+    # The first submissions up are cut after upstream committed them, the rest meet
+    # random faults while the relay is killed and restarted.
+    proxy.script("/submission", "cut_after_commit", times=3)
+    proxy.script("/submission", "cut_response", times=2)
+    proxy.fault_rate, proxy.delay_rate = 0.2, 0.1
+    kills = 0
+    deadline = time.monotonic() + 45
+    while time.monotonic() < deadline and (kills < 4 or len(upstream_submissions()) < 30):
+        relay = start_relay(hub_dir, "--watch")
+        try:
+            relay.wait(timeout=rng.uniform(2.0, 5.0))
+            pytest.fail(f"the relay stopped by itself: {relay.returncode}")
+        except subprocess.TimeoutExpired:
+            relay.send_signal(signal.SIGKILL)
+            relay.wait()
+            kills += 1
+    assert proxy.counts["cut_after_commit"] >= 3 and proxy.counts["cut_response"] >= 2
+    assert len(upstream_submissions()) >= 3  # at least those cut after the commit
+
+    # The link heals; the relay drains, then a second pass pulls the list back down.
+    proxy.fault_rate, proxy.delay_rate, proxy.down = 0.0, 0.0, False
+    for _ in range(2):
+        done = run_relay(hub_dir, "--once", timeout=90)
+        assert done.returncode == 0, done.stdout + done.stderr
+    assert sum(proxy.counts[f] for f in proxy.counts if f != "forwarded") > 5, proxy.counts
+
+    expected = {oak: "Oak", **made}
+    upstream = entity_versions(central_admin, project)
+    assert upstream == {uuid_: (label, 1) for uuid_, label in expected.items()}
+    at_hub = entity_versions(hub_admin, hub_project)
+    assert at_hub == {uuid_: (label, 1) for uuid_, label in expected.items()}
+    assert len(upstream_submissions()) == ENTITY_SUBMISSIONS + 1
+    errors = central_admin.get("/v1/audits", params={"action": "entity.error"}).json()
+    assert errors == []
+    for name, http, project_id in (
+        ("pusat", central_admin, project),
+        ("hub", hub_admin, hub_project),
+    ):
+        listed = http.get(f"/v1/projects/{project_id}/forms/tree_update/attachments/trees.csv")
+        assert listed.status_code == 200, name
+        rows = listed.text.strip().splitlines()[1:]
+        assert sorted(row.split(",")[0] for row in rows) == sorted(expected), name
+
+
+def entity_versions(http: httpx.Client, project_id: int) -> dict[str, tuple[str, int]]:
+    """Every entity of ``trees``: uuid -> (label, version); a uuid listed twice fails."""
+    response = http.get(f"/v1/projects/{project_id}/datasets/trees/entities")
+    assert response.status_code == 200, response.text
+    listed = response.json()
+    found = {
+        e["uuid"]: (e["currentVersion"]["label"], e["currentVersion"]["version"]) for e in listed
+    }
+    assert len(found) == len(listed)
+    return found
+
+
+def test_a_failing_form_list_does_not_hold_submissions_back(
+    central_admin: httpx.Client,
+    hub: ServerProcess,
+    hub_admin: httpx.Client,
+    hub_dir: Path,
+    proxy: FaultProxy,
+    upstream_project: int,
+) -> None:
+    upstream_user = app_user(central_admin, upstream_project, [FORM])
+    configure(hub_dir, hub, proxy.url, upstream_project, upstream_user["token"])
+    state = RelayState.in_data_dir(hub_dir)
+    hub_project = int(state.get("hub_project"))
+    state.close()
+    phone_user = app_user(hub_admin, hub_project, [FORM])
+    instance_id = f"uuid:{uuid.uuid4()}"
+    with CollectClient(collect_url(hub.url, phone_user["token"], hub_project)) as phone:
+        phone.submit(relay_submission(instance_id, name="tetap naik", photos=[]))
+    proxy.script("/formList", "bad_gateway", times=5)
+    stopped = run_relay(hub_dir, "--once")
+    assert "uplink" in stopped.stdout + stopped.stderr
+    up = central_admin.get(f"/v1/projects/{upstream_project}/forms/{FORM}/submissions").json()
+    assert [s["instanceId"] for s in up] == [instance_id]

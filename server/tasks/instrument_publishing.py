@@ -2,7 +2,9 @@
 
 Each instrument is compiled, then created (draft, media, publish) or, when its version
 changed, published as a new version; an instrument whose version is already published
-is left alone.
+is left alone. A form that registers entities goes before the forms that read its entity
+list (`publishing_order`), so a fresh project gets the initiative profile before the
+visit log that picks initiatives from it.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from server.data.xform import read_xform
 from server.domain import Services, forms
 from server.domain.access import SYSTEM
 from server.problems import Problem
-from server.tasks.instruments import compile_instrument, find_instruments
+from server.tasks.instruments import compile_instrument, find_instruments, publishing_order
 
 
 @dataclass
@@ -31,10 +33,10 @@ def publish_instruments(
     services: Services, *, project_id: int, instruments_dir: Path
 ) -> list[PublishOutcome]:
     outcomes = []
-    for path in find_instruments(instruments_dir):
-        compiled = compile_instrument(path)
+    every = [compile_instrument(path) for path in find_instruments(instruments_dir)]
+    for compiled in publishing_order(every):
         definition = forms.Definition(
-            xml=compiled.xform, info=read_xform(compiled.xform), xlsx=path.read_bytes()
+            xml=compiled.xform, info=read_xform(compiled.xform), xlsx=compiled.path.read_bytes()
         )
         try:
             view = forms.get_form(

@@ -4,9 +4,13 @@ The ``.xlsx`` files are the source of truth; coordinators edit them in a spreads
 program. From them this module
 
 * compiles XForms (through `server.external.xlsform`) and finds the media files each
-  XForm references in ``instruments/media/`` (`compile_instrument`, `build`);
+  XForm references in ``instruments/media/``, telling them from the entity lists
+  (``{dataset}.csv``) the server links in their place (`compile_instrument`, `build`), and
+  orders the instruments so that a form declaring a dataset is published before a form that
+  reads it (`publishing_order`);
 * checks them: converter errors and warnings, ODK Validate, both languages present,
-  a date-based version, media present (`check`), each finding naming the instrument,
+  a date-based version, media present, publication marks the server can read (and none
+  in an instrument meant to be encrypted) (`check`), each finding naming the instrument,
   sheet and row;
 * writes a reviewable text form, one CSV per sheet under ``instruments/text/``, and a
   codebook, ``instruments/CODEBOOK.md``, with the fields each form allows to be published
@@ -30,7 +34,9 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from server.data.publication import PUBLIC_COLUMN
+from server.data.entities import EntityFormError, read_entity_spec
+from server.data.publication import PUBLIC_COLUMN, public_fields
+from server.data.xml import XmlError
 from server.external.odk_validate import validate_xform
 from server.external.xlsform import XlsFormError, convert_xlsform
 
@@ -81,7 +87,9 @@ class InstrumentError(Exception):
 
 @dataclass(frozen=True)
 class CompiledInstrument:
-    """An XForm compiled from one workbook, with the media files it references."""
+    """An XForm compiled from one workbook, with the media files it references, the
+    datasets (entity lists) it declares and the entity lists it reads (``{dataset}.csv``,
+    served by the server from the dataset rather than uploaded)."""
 
     path: Path
     form_id: str
@@ -90,6 +98,9 @@ class CompiledInstrument:
     xform: bytes
     media: dict[str, Path]
     warnings: list[Finding] = field(default_factory=list)
+    datasets: tuple[str, ...] = ()
+    creates: tuple[str, ...] = ()  # the datasets it creates entities in (registers)
+    entity_lists: tuple[str, ...] = ()
 
 
 # Reading workbooks ------------------------------------------------------------------------
@@ -209,12 +220,38 @@ def _finding(path: Path, message: str, sheets: dict[str, Sheet]) -> Finding:
     return Finding(instrument=path.name, message=message.strip(), sheet=sheet, row=row)
 
 
+def declared_datasets(directory: Path) -> set[str]:
+    """The datasets the workbooks in ``directory`` declare on their ``entities`` sheet."""
+    names: set[str] = set()
+    for path in find_instruments(directory):
+        for _number, record in sheet_records(read_workbook(path).get("entities", [])):
+            name = record.get("list_name") or record.get("dataset")
+            if name:
+                names.add(name)
+    return names
+
+
+def _declared_in(xform: bytes) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The datasets an XForm declares, and those of them it creates entities in."""
+    try:
+        spec = read_entity_spec(xform)
+    except (EntityFormError, XmlError):
+        return (), ()
+    declared = spec.datasets if spec else ()
+    return (
+        tuple(d.name for d in declared),
+        tuple(d.name for d in declared if "create" in d.actions),
+    )
+
+
 def compile_instrument(path: Path, *, media_dir: Path | None = None) -> CompiledInstrument:
     """Compile one workbook to an XForm and find its media files.
 
     Converter warnings are kept on the result; converter errors and media files that are
-    referenced but missing raise `InstrumentError`. ``media_dir`` defaults to the
-    ``media/`` folder next to the workbook.
+    referenced but missing raise `InstrumentError`. A referenced ``{name}.csv`` that is not
+    in the media folder is an entity list when a workbook next to this one (or this one)
+    declares the dataset ``name``. ``media_dir`` defaults to the ``media/`` folder next to
+    the workbook.
     """
     path = Path(path)
     media_dir = Path(media_dir) if media_dir is not None else path.parent / MEDIA_DIRNAME
@@ -225,16 +262,25 @@ def compile_instrument(path: Path, *, media_dir: Path | None = None) -> Compiled
     except XlsFormError as error:
         messages = [error.message, *error.warnings]
         raise InstrumentError([_finding(path, message, sheets) for message in messages]) from error
+    datasets, creates = _declared_in(converted.xform)
     media: dict[str, Path] = {}
+    entity_lists: list[str] = []
     missing: list[Finding] = []
+    known: set[str] | None = None
     for name in media_references(converted.xform):
         candidate = media_dir / name
         if candidate.is_file():
             media[name] = candidate
-        else:
-            missing.append(
-                Finding(path.name, f"media file {name!r} is referenced but not in {media_dir}")
-            )
+            continue
+        if name.endswith(".csv"):
+            if known is None:
+                known = declared_datasets(path.parent) | set(datasets)
+            if name[: -len(".csv")] in known:
+                entity_lists.append(name)
+                continue
+        missing.append(
+            Finding(path.name, f"media file {name!r} is referenced but not in {media_dir}")
+        )
     if missing:
         raise InstrumentError(missing)
     return CompiledInstrument(
@@ -245,7 +291,36 @@ def compile_instrument(path: Path, *, media_dir: Path | None = None) -> Compiled
         xform=converted.xform,
         media=media,
         warnings=[_finding(path, warning, sheets) for warning in converted.warnings],
+        datasets=datasets,
+        creates=creates,
+        entity_lists=tuple(entity_lists),
     )
+
+
+def publishing_order(instruments: list[CompiledInstrument]) -> list[CompiledInstrument]:
+    """The instruments in the order to publish them: a form that reads the entity list
+    ``{name}.csv`` after every form that creates entities in the dataset ``name`` (the
+    profile before the visit log), so that the dataset, its properties and the list the
+    reading form is linked to exist when it arrives. Otherwise the given order is kept."""
+    pending = list(instruments)
+    ordered: list[CompiledInstrument] = []
+    while pending:
+        ready = next(
+            (
+                item
+                for item in pending
+                if not any(
+                    name[: -len(".csv")] in other.creates
+                    for name in item.entity_lists
+                    for other in pending
+                    if other is not item
+                )
+            ),
+            pending[0],  # a cycle: publish in the given order
+        )
+        ordered.append(ready)
+        pending.remove(ready)
+    return ordered
 
 
 def build(instruments_dir: Path, out_dir: Path) -> list[CompiledInstrument]:
@@ -335,8 +410,40 @@ def lint_workbook(path: Path, sheets: dict[str, Sheet]) -> list[Finding]:
     return findings
 
 
+def _public_mark_findings(
+    path: Path, compiled: CompiledInstrument, sheets: dict[str, Sheet]
+) -> list[Finding]:
+    """The ``jaring:public`` marks must name a gate outside repeats, and an instrument meant
+    to be encrypted marks nothing: the server cannot read it, so nothing of it is published."""
+    try:
+        marked = public_fields(compiled.xform)
+    except XmlError as error:
+        # The error names the marked field by its path: find the row that marks it.
+        row = next(
+            (
+                number
+                for number, record in sheet_records(sheets.get("survey", []))
+                if record.get(PUBLIC_COLUMN) and f"/{record.get('name')}:" in str(error)
+            ),
+            None,
+        )
+        return [Finding(path.name, f"{PUBLIC_COLUMN}: {error}", "survey", row)]
+    if compiled.form_id in MEANT_ENCRYPTED and marked:
+        names = ", ".join(field.path.rsplit("/", 1)[-1] for field in marked)
+        return [
+            Finding(
+                path.name,
+                f"{PUBLIC_COLUMN}: {compiled.form_id} is meant to be encrypted and may mark"
+                f" no field public ({names})",
+                "survey",
+            )
+        ]
+    return []
+
+
 def check_instrument(path: Path, *, run_validate: bool = True) -> list[Finding]:
-    """Every finding for one workbook: project rules, converter, media, ODK Validate."""
+    """Every finding for one workbook: project rules, converter, media, publication marks,
+    ODK Validate."""
     path = Path(path)
     sheets = read_workbook(path)
     findings = lint_workbook(path, sheets)
@@ -345,6 +452,7 @@ def check_instrument(path: Path, *, run_validate: bool = True) -> list[Finding]:
     except InstrumentError as error:
         return findings + error.findings
     findings.extend(compiled.warnings)
+    findings.extend(_public_mark_findings(path, compiled, sheets))
     if run_validate:
         result = validate_xform(compiled.xform)
         for kind, lines in (
@@ -417,12 +525,22 @@ def codebook_section(path: Path) -> str:
         f"Workbook `{path.name}`, form_id `{settings.get('form_id', path.stem)}`, "
         f"version `{settings.get('version', '')}`.",
         "",
+    ]
+    if settings.get("form_id", path.stem) in MEANT_ENCRYPTED:
+        lines += [
+            "**Encrypted**: real interviews only in a project whose managed encryption is on; "
+            "the answers are readable only with that project's passphrase (see [Encryption of "
+            "the member interview](README.md#encryption-of-the-member-interview)).",
+            "",
+        ]
+    lines += [
         "| group | name | type | label (id) | label (en) | choices | relevant | constraint | "
         "calculation / filter |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     groups: list[str] = []
     used_lists: list[str] = []
+    entity_lists = declared_datasets(path.parent)
     for _number, record in sheet_records(sheets.get("survey", [])):
         kind = record.get("type", "")
         words = kind.split()
@@ -435,7 +553,11 @@ def codebook_section(path: Path) -> str:
             choices = f"[{words[1]}](#{_anchor(path, words[1])})"
             used_lists.append(words[1])
         elif words and words[0].endswith("_from_file") and len(words) > 1:
-            choices = f"media `{words[1]}`"
+            dataset = words[1].removesuffix(".csv")
+            if dataset in entity_lists and not (path.parent / MEDIA_DIRNAME / words[1]).is_file():
+                choices = f"entity list `{dataset}`"
+            else:
+                choices = f"media `{words[1]}`"
         derived = record.get("calculation", "")
         if record.get("choice_filter"):
             derived = f"filter: {record['choice_filter']}"
@@ -458,6 +580,7 @@ def codebook_section(path: Path) -> str:
         )
         if kind.replace(" ", "_") in ("begin_group", "begin_repeat"):
             groups.append(record.get("name", ""))
+    lines += _entities_section(sheets)
     public = [
         (record.get("name", ""), record[PUBLIC_COLUMN])
         for _number, record in sheet_records(sheets.get("survey", []))
@@ -473,6 +596,8 @@ def codebook_section(path: Path) -> str:
             "| --- | --- |",
         ]
         lines += [f"| `{name}` | {_code(gate)} = `ya` |" for name, gate in public]
+    else:
+        lines += ["", "**May be published**: nothing. No field of this form is ever published."]
     lines += ["", f"### Choice lists of `{path.name}`", ""]
     by_list: dict[str, list[dict[str, str]]] = {}
     for _number, record in sheet_records(sheets.get("choices", [])):
@@ -500,6 +625,45 @@ def codebook_section(path: Path) -> str:
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
     return "\n".join(lines)
+
+
+def _entities_section(sheets: dict[str, Sheet]) -> list[str]:
+    """What the form does to entity lists (its ``entities`` sheet) and the fields it saves
+    to entity properties (``save_to``)."""
+    declarations = [record for _n, record in sheet_records(sheets.get("entities", []))]
+    if not declarations:
+        return []
+    lines = [
+        "",
+        "**Entities** (see [Linking to the initiative](README.md#linking-to-the-initiative)):",
+        "",
+    ]
+    for record in declarations:
+        dataset = record.get("list_name") or record.get("dataset", "")
+        if record.get("entity_id") and record.get("create_if"):
+            action = f"creates or updates the entity {_code(record['entity_id'])} of"
+        elif record.get("entity_id"):
+            action = f"updates the entity {_code(record['entity_id'])} of"
+        else:
+            action = "creates an entity in"
+        text = f"* {action} the list `{dataset}`"
+        if record.get("label"):
+            text += f", labelled {_code(record['label'])}"
+        conditions = [
+            f"{kind} {_code(record[column])}"
+            for column, kind in (("create_if", "creates only if"), ("update_if", "updates only if"))
+            if record.get(column)
+        ]
+        lines.append(text + (f"; {'; '.join(conditions)}" if conditions else "") + ".")
+    saved = [
+        (record.get("name", ""), record["save_to"])
+        for _number, record in sheet_records(sheets.get("survey", []))
+        if record.get("save_to")
+    ]
+    if saved:
+        lines += ["", "| name | saved to the entity property |", "| --- | --- |"]
+        lines += [f"| `{name}` | `{prop}` |" for name, prop in saved]
+    return lines
 
 
 def _anchor(path: Path, list_name: str) -> str:

@@ -13,7 +13,9 @@ PLACE = {
     "desa": "53.01.06.1001",
 }
 ENUMERATOR = {"kode_pendata": "E012"}
-CODE = {"ada_kode": "ya", "kode_inisiatif": "53-KWT0012"}
+CODE = {"ada_kode": "ya", "kode_inisiatif": "53-KWT0012", "nama_kelompok": "KWT Mawar"}
+# A visit to a group that is not in the phone's list of initiatives: typed as before.
+UNLISTED = {"dari_daftar": "tidak"}
 TMJ = "tidak_mau_jawab"
 
 INTERVIEW_START = {

@@ -1,14 +1,17 @@
 """The instruments filled by JavaRosa, the engine inside ODK Collect, along the paths a field
 team meets: an interview answered in full, one the respondent declines question by question,
-one she stops early, one that is not private, one on a form not yet encrypted, a group with no
-chair or no code, a visit refused or cut short; and the wording read aloud."""
+one she stops early, one that is not private, one on a form not yet encrypted, a profile whose
+group agrees to nothing but the interview, a group with no chair or no code, a visit refused
+or cut short, and random combinations of answers; and the wording read aloud."""
 
 from __future__ import annotations
 
-import re
+import random
 
 import pytest
 
+from server.data.encryption import generate_managed_key, version_suffix
+from server.data.xform import with_public_key
 from server.tasks.instruments import LANGUAGES, CompiledInstrument, read_workbook, sheet_records
 from tests.instruments.conftest import INSTRUMENTS, FillPaths
 from tests.instruments.support import (
@@ -18,6 +21,7 @@ from tests.instruments.support import (
     PLACE,
     PROFILE_START,
     TMJ,
+    UNLISTED,
     choice_lists,
     groups_of,
     rows,
@@ -235,6 +239,58 @@ def test_the_profile_can_stop_before_governance_or_money(fill: FillPaths) -> Non
         assert not [n for n in stopped.questions if set(groups.get(n, [])) & skipped]
 
 
+def test_a_group_that_agrees_only_to_the_interview_still_finishes(fill: FillPaths) -> None:
+    """The profile along the "declines everything" path: no publication, no photos,
+    governance and money skipped, "don't know" wherever it is offered."""
+    path = {
+        **PROFILE_START,
+        "izin_publikasi": "tidak",
+        "izin_foto": "tidak",
+        "lanjut_a5": "lewati",
+        "lanjut_a7": "lewati",
+        "*default": "tidak_tahu",
+        "*fill": "yes",
+    }
+    del path["tahun_berdiri"]
+    (declined,) = fill("initiative_profile", [path])
+    assert declined.error is None and declined.finished
+    groups = groups_of("initiative_profile")
+    asked = {g for name in declined.questions for g in groups.get(name, [])}
+    assert "a5" not in asked and "a7" not in asked
+    assert {"a6", "a8", "a9", "a10", "a11"} <= asked
+    for consent in ("izin_lokasi_peta", "izin_publikasi_foto", "kontak_publik", "foto_1"):
+        assert consent not in declined.questions, consent
+    values = declined.values()
+    assert values["tahun_berdiri_tahu"] == "tidak_tahu" and not values.get("tahun_berdiri")
+    assert values["dampak_asean"] == "tidak_tahu"
+    assert values["terbit_profil"] == "tidak"
+    assert values["status_wawancara"] == "selesai"
+
+
+def test_the_profile_has_a_way_out_for_capital_the_chair_and_barriers(fill: FillPaths) -> None:
+    answered = {**PROFILE_START, "lanjut_a5": "lanjut", "lanjut_a7": "lanjut", "*fill": "yes"}
+    unknown, other, mixed = fill(
+        "initiative_profile",
+        [
+            {**answered, "sumber_modal": "tidak_tahu", "cara_pilih_ketua": "tidak_tahu"},
+            {
+                **answered,
+                "cara_pilih_ketua": "lainnya",
+                "cara_pilih_ketua_lainnya": "Dipilih pengurus lama",
+                "hambatan_perempuan": "modal lainnya",
+                "hambatan_perempuan_lainnya": "Jarak ke tempat rapat",
+            },
+            {**answered, "sumber_modal": "simpanan_iuran_anggota tidak_tahu"},
+        ],
+    )
+    for result in (unknown, other):
+        assert result.error is None and result.finished
+    assert "sumber_modal_lainnya" not in unknown.questions
+    assert "cara_pilih_ketua_lainnya" not in unknown.questions
+    assert {"cara_pilih_ketua_lainnya", "hambatan_perempuan_lainnya"} <= set(other.questions)
+    assert mixed.error is not None and mixed.error.startswith("sumber_modal = ")
+
+
 # Privacy ---------------------------------------------------------------------------------------
 
 
@@ -321,12 +377,10 @@ def test_the_safety_module_once_switched_on_is_asked_only_in_private(
 
 def as_sent_with_managed_encryption(xform: bytes) -> bytes:
     """The XForm as the server rewrites it once the project's managed encryption is on:
-    Central's ``[encrypted:…]`` suffix on the primary instance's version (and a public key,
-    which only Collect reads)."""
-    version = re.search(rb'<data id="ess_wawancara_anggota" version="([0-9]+)"', xform)
-    assert version
-    rewritten = xform.replace(version.group(0), version.group(0)[:-1] + b'[encrypted:AAGT9a1b]"', 1)
-    return rewritten.replace(b"</model>", b'<submission base64RsaPublicKey="MIIB"/></model>', 1)
+    Central's ``[encrypted:…]`` suffix on the primary instance's version and the project's
+    public key (`test_encrypted_interview` downloads it from a running server instead)."""
+    public_key, _ = generate_managed_key("unused passphrase")
+    return with_public_key(xform, public_key, version_suffix(1_764_892_800_000))
 
 
 def test_encryption_is_promised_only_by_a_form_that_is_encrypted(
@@ -359,7 +413,13 @@ def test_an_unencrypted_interview_never_reaches_a_real_respondent(fill: FillPath
         [{**INTERVIEW_START, "mode_latihan": "responden", "*fill": "yes"}],
     )
     assert refused.error is None and refused.finished
-    assert refused.questions == ["kode_pendata", "ada_kode", "kode_inisiatif", "mode_latihan"]
+    assert refused.questions == [
+        "kode_pendata",
+        "ada_kode",
+        "kode_inisiatif",
+        "nama_kelompok",
+        "mode_latihan",
+    ]
     assert "belum_terkunci" in refused.notes
     assert refused.values()["status_wawancara"] == "belum_terkunci"
 
@@ -488,13 +548,13 @@ def test_the_province_and_the_initiative_code_agree(fill: FillPaths) -> None:
     assert profile.error is not None and profile.error.startswith("provinsi = 35")
     (visit,) = fill(
         "field_visit_log",
-        [{**ENUMERATOR, **PLACE, "kode_inisiatif": "35-KWT0012", "*fill": "yes"}],
+        [{**ENUMERATOR, **PLACE, **UNLISTED, "kode_inisiatif": "35-KWT0012", "*fill": "yes"}],
     )
     assert visit.error is not None and visit.error.startswith("kode_inisiatif = 35-KWT0012")
 
 
 def test_one_visit_can_serve_a_profile_and_interviews(fill: FillPaths) -> None:
-    visit = {**ENUMERATOR, **PLACE, **CODE, "*fill": "yes"}
+    visit = {**ENUMERATOR, **PLACE, **UNLISTED, **CODE, "*fill": "yes"}
     both, refused = fill(
         "field_visit_log",
         [
@@ -645,6 +705,7 @@ def test_no_form_traps_a_group_without_a_code(fill: FillPaths) -> None:
             {
                 **ENUMERATOR,
                 **PLACE,
+                **UNLISTED,
                 **no_code,
                 "nama_kelompok": "KWT Melati",
                 "hasil": "tidak_ditemukan",
@@ -656,6 +717,24 @@ def test_no_form_traps_a_group_without_a_code(fill: FillPaths) -> None:
     assert "kode_inisiatif" not in not_found.questions
 
 
+def test_a_typed_code_comes_with_the_group_name_to_check_it(fill: FillPaths) -> None:
+    """Until the initiative is picked from a list, the group's name is recorded beside a
+    typed code in the interview and the visit log, so that the coordinator catches a code
+    with a swapped digit that still matches the pattern."""
+    (interview,) = fill("member_interview", [{**INTERVIEW_START, "persetujuan": "tidak"}])
+    (visit,) = fill(
+        "field_visit_log", [{**ENUMERATOR, **PLACE, **UNLISTED, **CODE, "*fill": "yes"}]
+    )
+    for result in (interview, visit):
+        assert result.error is None and result.finished
+        assert result.questions.index("nama_kelompok") == 1 + result.questions.index(
+            "kode_inisiatif"
+        )
+        values = result.values()
+        assert (values["kode_inisiatif"], values["nama_kelompok"]) == ("53-KWT0012", "KWT Mawar")
+    assert interview.values()["kode_responden"].startswith("53-KWT0012-")
+
+
 def test_leads_are_listed_one_by_one_with_or_without_a_card(fill: FillPaths) -> None:
     (visit,) = fill(
         "field_visit_log",
@@ -663,6 +742,7 @@ def test_leads_are_listed_one_by_one_with_or_without_a_card(fill: FillPaths) -> 
             {
                 **ENUMERATOR,
                 **PLACE,
+                **UNLISTED,
                 **CODE,
                 "ada_petunjuk": "ya",
                 "*repeat:petunjuk": "2",
@@ -685,7 +765,7 @@ def test_every_instrument_can_be_filled_to_the_end(fill: FillPaths) -> None:
     for stem, start in (
         ("initiative_profile", PROFILE_START),
         ("member_interview", {**INTERVIEW_START, **{c: "lanjut" for c in CHECKPOINTS}}),
-        ("field_visit_log", {**ENUMERATOR, **CODE, **PLACE}),
+        ("field_visit_log", {**ENUMERATOR, **UNLISTED, **CODE, **PLACE}),
     ):
         (done,) = fill(stem, [{**start, "*fill": "yes"}])
         assert done.error is None, (stem, done.error)
@@ -696,8 +776,41 @@ def test_every_instrument_can_be_filled_to_the_end(fill: FillPaths) -> None:
     assert "peran_responden" in profile.questions
 
 
+def random_answers(stem: str, start: dict[str, str], rng: random.Random) -> dict[str, str]:
+    """A path that picks one random choice at every multiple or single choice not in
+    ``start`` and fills the rest: what an enumerator meets across many real cases."""
+    lists = choice_lists(stem)
+    path = {**start, "*fill": "yes"}
+    for r in rows(stem):
+        words = r["type"].split()
+        if words[0] in ("select_one", "select_multiple") and r["name"] not in start:
+            path[r["name"]] = rng.choice(lists[words[1]])
+    path.pop("sektor_lain", None)  # its choices leave out the main sector
+    if path.get("peran_responden") == "pendamping":
+        path["izin_publikasi"] = "tidak"  # only the group itself may agree (tested above)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("stem", "start"),
+    [
+        ("member_interview", INTERVIEW_START),
+        ("initiative_profile", PROFILE_START),
+        ("field_visit_log", {**ENUMERATOR, **PLACE, **CODE}),
+    ],
+    ids=["member_interview", "initiative_profile", "field_visit_log"],
+)
+def test_no_combination_of_answers_traps_the_enumerator(
+    fill: FillPaths, stem: str, start: dict[str, str]
+) -> None:
+    rng = random.Random(f"{stem}-2026")
+    paths = [random_answers(stem, start, rng) for _ in range(8)]
+    for path, result in zip(paths, fill(stem, paths), strict=True):
+        assert result.error is None and result.finished, (result.error, path)
+
+
 def test_a_visit_refused_without_reason_or_cut_short_is_still_logged(fill: FillPaths) -> None:
-    visit = {**ENUMERATOR, **PLACE, "tujuan": "profil_a", "ada_petunjuk": "tidak"}
+    visit = {**ENUMERATOR, **PLACE, **UNLISTED, "tujuan": "profil_a", "ada_petunjuk": "tidak"}
     refused, unsafe = fill(
         "field_visit_log",
         [
@@ -725,6 +838,16 @@ def test_a_visit_refused_without_reason_or_cut_short_is_still_logged(fill: FillP
         assert "jumlah_wawancara_b" not in result.questions
     assert refused.values()["alasan_menolak"] == "tidak_disebutkan"
     assert unsafe.values()["insiden_catatan"]
+    assert "tidak_aman_catatan" in unsafe.notes and "tidak_aman_catatan" not in refused.notes
+
+
+def test_a_respondent_turned_away_still_gets_the_card() -> None:
+    """Under 18 or not consenting: the interview ends, the referral card is still given."""
+    notes = {r["name"]: r for r in rows("member_interview")}
+    for name in ("di_bawah_18", "tidak_setuju"):
+        indonesian, english = (notes[name][f"label::{lang}"] for lang in LANGUAGES)
+        assert "kartu" in indonesian and "rujukan" in indonesian, name
+        assert "card" in english and "referral" in english, name
 
 
 def test_a_refusal_ends_the_interview(fill: FillPaths) -> None:

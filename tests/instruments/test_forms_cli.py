@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from server.cli import app
+from server.data.publication import PUBLIC_COLUMN, PUBLIC_NAMESPACE
 from server.tasks import instruments as tasks
 
 INSTRUMENTS = Path(__file__).resolve().parents[2] / "instruments"
@@ -63,6 +64,38 @@ def test_check_refuses_a_version_that_is_not_a_date(copy: Path) -> None:
         "field_visit_log.xlsx, sheet settings, row 2: version '7' is not a date and a "
         "two-digit counter (yyyymmddnn)"
     ]
+
+
+def mark_public(path: Path, name: str, gate: str) -> None:
+    """Give a workbook the publication column and namespace, and mark one field."""
+    workbook = load_workbook(path)
+    survey, settings = workbook["survey"], workbook["settings"]
+    column = survey.max_column + 1
+    survey.cell(row=1, column=column).value = PUBLIC_COLUMN
+    names = [cell.value for cell in survey["B"]]
+    survey.cell(row=names.index(name) + 1, column=column).value = gate
+    settings.cell(row=1, column=settings.max_column + 1).value = "namespaces"
+    settings.cell(row=2, column=settings.max_column).value = f'jaring="{PUBLIC_NAMESPACE}"'
+    workbook.save(path)
+
+
+def test_check_refuses_a_public_mark_on_the_encrypted_interview(copy: Path) -> None:
+    mark_public(copy / "member_interview.xlsx", "pesan_kebijakan", "${persetujuan}")
+    assert tasks.check(copy, run_validate=False) == [
+        f"member_interview.xlsx, sheet survey: {PUBLIC_COLUMN}: ess_wawancara_anggota is"
+        " meant to be encrypted and may mark no field public (pesan_kebijakan)"
+    ]
+
+
+def test_check_refuses_a_public_mark_the_server_cannot_read(copy: Path) -> None:
+    mark_public(copy / "field_visit_log.xlsx", "petunjuk_nama", "${ada_petunjuk}")
+    names = [cell.value for cell in load_workbook(copy / "field_visit_log.xlsx")["survey"]["B"]]
+    row = names.index("petunjuk_nama") + 1
+    [problem] = tasks.check(copy, run_validate=False)
+    assert problem == (
+        f"field_visit_log.xlsx, sheet survey, row {row}: {PUBLIC_COLUMN}: jaring:public on"
+        " /c3/petunjuk/petunjuk_nama: its field is inside a repeat"
+    )
 
 
 def test_build_writes_xforms_and_media(tmp_path: Path) -> None:

@@ -36,7 +36,7 @@ EXPRESSION_COLUMNS = (
     "required",
     "bind::jaring:public",
 )
-SHARED_WILAYAH = ROOT.parent / "shared" / "data" / "wilayah"
+WILAYAH = INSTRUMENTS / "wilayah"
 
 
 @pytest.fixture(scope="module", params=PATHS, ids=IDS)
@@ -89,7 +89,9 @@ def test_every_choice_list_referenced_exists(path: Path) -> None:
             assert len(words) == 2 and words[1] in lists, f"row {number}: {record['type']}"
             used.add(words[1])
         if words and words[0] in ("select_one_from_file", "select_multiple_from_file"):
-            assert (INSTRUMENTS / "media" / words[1]).is_file(), f"row {number}: {words[1]}"
+            listed = words[1].removesuffix(".csv") in tasks.declared_datasets(INSTRUMENTS)
+            media = (INSTRUMENTS / "media" / words[1]).is_file()
+            assert media != listed, f"row {number}: {words[1]} is neither media nor entity list"
     assert lists - used == set(), "choice lists nobody uses"
 
 
@@ -117,6 +119,10 @@ def test_every_referenced_field_exists(path: Path) -> None:
                     checked += 1
     for name in re.findall(r"\$\{([^}]*)\}", settings["instance_name"]):
         assert name in names
+    for number, record in sheet_records(read_workbook(path).get("entities", [])):
+        for column, text in record.items():
+            for name in re.findall(r"\$\{([^}]*)\}", text):
+                assert name in names, f"entities row {number}, {column}: ${{{name}}}"
     assert checked > 0
 
 
@@ -209,7 +215,7 @@ def test_location_cascade_resolves_sampled_villages(path: Path) -> None:
     cascade = []
     for _n, record in survey(path):
         words = record["type"].split()
-        if words[0] == "select_one_from_file":
+        if words[0] == "select_one_from_file" and words[1] != "inisiatif.csv":
             column, parent = None, None
             if record.get("choice_filter"):
                 match = re.fullmatch(r"\s*(\w+)\s*=\s*\$\{(\w+)\}\s*", record["choice_filter"])
@@ -257,9 +263,8 @@ def test_media_labels_are_unique_within_their_parent() -> None:
     ) >= 2
 
 
-@pytest.mark.skipif(not SHARED_WILAYAH.is_dir(), reason="shared wilayah lists not available")
 def test_media_are_derived_from_the_wilayah_lists(tmp_path: Path) -> None:
-    tasks.write_wilayah_media(SHARED_WILAYAH, tmp_path)
+    tasks.write_wilayah_media(WILAYAH, tmp_path)
     for made in tmp_path.iterdir():
         assert made.read_bytes() == (INSTRUMENTS / "media" / made.name).read_bytes(), made.name
 
@@ -275,6 +280,14 @@ def test_codebook_names_every_field() -> None:
             if record.get("name"):
                 assert f"`{record['name']}`" in text
     assert "(README.md)" not in text
+    sections = text.split("\n## ")[1:]
+    assert len(sections) == len(PATHS)
+    for section in sections:
+        encrypted = "form_id `ess_wawancara_anggota`" in section
+        assert ("**Encrypted**" in section) == encrypted
+        assert ("**May be published**: nothing." in section) == (
+            "form_id `ess_profil_inisiatif`" not in section
+        )
     assert "CODEBOOK.md" in (INSTRUMENTS / "README.md").read_text(encoding="utf-8")
 
 
@@ -324,6 +337,30 @@ def test_every_other_has_a_text(path: Path) -> None:
         follow = rows[index + 1][1]
         assert follow["type"] == "text", f"row {number}: {name} has no text for 'lainnya'"
         assert f"${{{name}}}" in follow["relevant"] and "'lainnya'" in follow["relevant"]
+
+
+# Answers that mean "nothing of the kind" or "no answer", never to be ticked with another.
+EXCLUSIVE = {
+    "tidak_ada",
+    "tidak_ada_keputusan",
+    "tidak_tahu",
+    "tidak_mau_jawab",
+    "tidak_merasakan",
+    "belum_ada_surplus",
+    "tidak_dijual",
+}
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_none_and_no_answer_stand_alone_in_every_multiple_choice(path: Path) -> None:
+    lists = _lists(path)
+    for number, record in survey(path):
+        words = record["type"].split()
+        if words[0] != "select_multiple":
+            continue
+        for name in EXCLUSIVE & set(lists[words[1]]):
+            assert f"selected(., '{name}')" in record["constraint"], (number, record["name"], name)
+            assert "count-selected(.) > 1" in record["constraint"], (number, record["name"])
 
 
 def _band(label: str) -> tuple[float, bool, float, bool]:

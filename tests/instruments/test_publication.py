@@ -139,6 +139,17 @@ def test_what_a_profile_lets_the_atlas_publish(
     assert "alamat" not in at_home.questions and "lokasi" not in at_home.questions
 
 
+def test_only_the_group_itself_can_agree_to_publication(fill: FillPaths) -> None:
+    outsider = {**PROFILE_START, "peran_responden": "pendamping", "*fill": "yes"}
+    agreed, declined = fill(
+        "initiative_profile",
+        [{**outsider, "izin_publikasi": "ya"}, {**outsider, "izin_publikasi": "tidak"}],
+    )
+    assert agreed.error is not None and agreed.error.startswith("izin_publikasi = ya")
+    assert declined.error is None and declined.finished
+    assert declined.values()["terbit_profil"] == "tidak"
+
+
 def _xform(rows: list[list[str]]) -> bytes:
     workbook = Workbook()
     survey = workbook.active

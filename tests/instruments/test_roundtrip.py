@@ -11,6 +11,7 @@ from lxml import etree
 
 from server.tasks.instruments import compile_instrument, find_instruments
 from tests.builders import publish_xform
+from tests.instruments.conftest import LISTED_REGION, phone_media
 from tests.instruments.submission_builder import build_submission
 
 INSTRUMENTS = Path(__file__).resolve().parents[2] / "instruments"
@@ -41,7 +42,11 @@ def leaf_values(xml: bytes) -> dict[str, str]:
 
 @pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
 def test_submission_round_trip(
-    path: Path, client: httpx.Client, admin_headers: dict[str, str], project_id: int
+    path: Path,
+    client: httpx.Client,
+    admin_headers: dict[str, str],
+    project_id: int,
+    tmp_path: Path,
 ) -> None:
     compiled = compile_instrument(path)
     created = publish_xform(client, admin_headers, project_id, compiled.xform, publish="false")
@@ -57,7 +62,11 @@ def test_submission_round_trip(
     published = client.post(f"{base}/draft/publish", headers=admin_headers)
     assert published.status_code == 200, published.text
 
-    submission = build_submission(compiled.xform, compiled.media)
+    submission = build_submission(
+        compiled.xform,
+        phone_media(compiled, tmp_path),
+        overrides=LISTED_REGION if compiled.entity_lists else {},
+    )
     files = [("xml_submission_file", ("submission.xml", submission.xml, "text/xml"))]
     files += [(name, (name, data, "image/png")) for name, data in submission.attachments.items()]
     posted = client.post(

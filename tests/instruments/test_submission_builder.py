@@ -12,6 +12,7 @@ from openpyxl import Workbook
 
 from server.external.xlsform import convert_xlsform
 from server.tasks.instruments import CompiledInstrument, compile_instrument, find_instruments
+from tests.instruments.conftest import LISTED_REGION, phone_media
 from tests.instruments.submission_builder import build_submission, string_matching, tiny_png
 
 INSTRUMENTS = Path(__file__).resolve().parents[2] / "instruments"
@@ -27,8 +28,12 @@ def leaves(element: etree._Element) -> list[etree._Element]:
     return [e for e in element.iter() if len(e) == 0]
 
 
-def test_every_leaf_is_filled(compiled: CompiledInstrument) -> None:
-    submission = build_submission(compiled.xform, compiled.media)
+def test_every_leaf_is_filled(compiled: CompiledInstrument, tmp_path: Path) -> None:
+    submission = build_submission(
+        compiled.xform,
+        phone_media(compiled, tmp_path),
+        overrides=LISTED_REGION if compiled.entity_lists else {},
+    )
     root = etree.fromstring(submission.xml)
     assert root.get("id") == compiled.form_id
     assert root.get("version") == compiled.version

@@ -20,10 +20,17 @@ from fastapi import FastAPI
 from server.console import install_console, problem_page
 from server.domain import Services
 from server.http.errors import install_error_handlers
-from server.http.middleware import BodySizeLimit, OpenRosaHeaders, RequestContext
+from server.http.middleware import (
+    BodySizeLimit,
+    EncodedSlashes,
+    OpenRosaHeaders,
+    RequestContext,
+)
 from server.resources import (
     app_users,
+    atlas,
     audits,
+    datasets,
     draft_testing,
     encryption,
     exports,
@@ -32,6 +39,7 @@ from server.resources import (
     odata,
     openrosa,
     projects,
+    public_links,
     sessions,
     submissions,
     users,
@@ -41,6 +49,25 @@ from server.store.migrate import upgrade
 
 # Bodies of any kind above this are cut off even without a Content-Length.
 BODY_SLACK_BYTES = 1_000_000
+
+
+API_ROUTERS = (
+    openrosa.router,
+    sessions.router,
+    projects.router,
+    exports.router,  # before forms: {xmlFormId}.svc must not be read as a form id
+    odata.router,
+    datasets.router,
+    forms.router,
+    app_users.router,
+    public_links.router,
+    encryption.router,  # before submissions: …/submissions/keys is not an instanceID
+    submissions.router,
+    users.router,
+    audits.router,
+)
+"""The API's routers, in the order a request is matched against them: each under ``/v1``
+and, for the phones, ``/v1/key/{key}``."""
 
 
 def create_app(settings: Settings, *, services: Services | None = None) -> FastAPI:
@@ -70,31 +97,20 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     )
     app.state.services = services
     install_error_handlers(app)
-    routers = (
-        openrosa.router,
-        sessions.router,
-        projects.router,
-        exports.router,  # before forms: {xmlFormId}.svc must not be read as a form id
-        odata.router,
-        forms.router,
-        app_users.router,
-        encryption.router,  # before submissions: …/submissions/keys is not an instanceID
-        submissions.router,
-        users.router,
-        audits.router,
-    )
     # The app users' URLs first: they carry the phones' traffic, and a request is
     # matched against the routes in order (the OpenRosa ones first of all).
-    for router in routers:
+    for router in API_ROUTERS:
         app.include_router(router, prefix="/v1/key/{key}", include_in_schema=False)
-    for router in routers:
+    for router in API_ROUTERS:
         app.include_router(router, prefix="/v1")
+    app.include_router(atlas.router, prefix="/v1")
     app.include_router(draft_testing.router, prefix="/v1/test/{draft_token}")
     app.include_router(health.router)
     install_console(app, settings)
     limit = max(settings.max_submission_bytes, settings.max_form_bytes) + BODY_SLACK_BYTES
     app.add_middleware(BodySizeLimit, limit=limit, page=problem_page)
     app.add_middleware(OpenRosaHeaders)
+    app.add_middleware(EncodedSlashes)
     app.add_middleware(RequestContext)
     return app
 

@@ -60,16 +60,50 @@ def missing_parameters(expected: list[str], got: dict[str, Any]) -> Problem:
     )
 
 
-def invalid_header(field: str, value: str) -> Problem:
+def invalid_header(field: str, value: str | None) -> Problem:
+    """``value`` None: the header is absent (Central then names no value)."""
+    got = "" if value is None else f" (got: {value})"
     return Problem(
         "400.6",
-        f"An expected header field ({field}) did not match the expected format (got: {value}).",
+        f"An expected header field ({field}) did not match the expected format{got}.",
         {"field": field, "value": value},
     )
 
 
 def missing_multipart_field(field: str) -> Problem:
     return Problem("400.7", f"Required multipart POST field {field} missing.", {"field": field})
+
+
+def invalid_data_type(value: str, expected: str) -> Problem:
+    return Problem(
+        "400.11",
+        f'Invalid input data type: expected "{value}" to be ({expected})',
+        {"value": value, "expected": expected},
+    )
+
+
+def value_out_of_range(value: str, type_name: str) -> Problem:
+    return Problem(
+        "400.22",
+        f"Provided value '{value}' is out of range for type '{type_name}'",
+        {"value": value, "type": type_name},
+    )
+
+
+def key_does_not_exist(field: str, value: Any, table: str) -> Problem:
+    return Problem(
+        "400.14",
+        f"The given {field} {value} for {table} does not exist.",
+        {"field": field, "value": value, "table": table},
+    )
+
+
+def unexpected_forms_list() -> Problem:
+    return Problem(
+        "501.2",
+        "This endpoint does not allow creation or deletion of forms. Please check that you"
+        " have sent the correct detail for all forms in this project.",
+    )
 
 
 def unexpected_value(field: str, value: Any, reason: str) -> Problem:
@@ -245,6 +279,18 @@ def storage_full() -> Problem:
     return Problem(
         "507.1",
         "The server's disk is full; nothing was stored. Please try again later.",
+    )
+
+
+def blob_missing(sha256: str) -> Problem:
+    # Central has no code for this. A 500: the database names a file the blob store has
+    # lost (removed by hand, or a store half-way through `jaring blobs migrate`); the
+    # client did nothing wrong, and the operator finds the digest in the log.
+    return Problem(
+        "500.2",
+        "The file asked for is recorded but missing from the server's blob store;"
+        " the server's operator has been told.",
+        {"sha256": sha256},
     )
 
 

@@ -9,6 +9,8 @@ import httpx
 
 ADMIN_EMAIL = "koordinator@example.org"
 ADMIN_PASSWORD = "kata-sandi-rahasia"
+OPENROSA = {"X-OpenRosa-Version": "1.0"}
+"""What ODK Collect sends with every OpenRosa request (form list, manifest, submission)."""
 
 
 def xform(

@@ -4,7 +4,7 @@ Pages are rendered on the server from Jinja2 templates (autoescaped), in Bahasa 
 or English (Babel), and enhanced by htmx where it helps; every page works as plain HTML
 forms and links. A page gathers what it shows through the same domain functions as the
 REST API, with the same permission checks: nothing here runs SQL or decides who may do
-what. Browser files of other projects (htmx, Leaflet, Swagger UI) are served from
+what. Browser files of other projects (htmx, Leaflet, Swagger UI, ODK Web Forms) are served from
 ``static/vendor/``, never from another host, so the console works on a field hub with
 no internet.
 
@@ -26,7 +26,10 @@ from server.console.errors import error_page, explain
 from server.console.pages import (
     admin,
     app_users,
+    atlas,
+    atlas_public,
     auth,
+    datasets,
     downloads,
     encryption,
     forms,
@@ -34,6 +37,7 @@ from server.console.pages import (
     projects,
     submissions,
     summary,
+    web_forms,
 )
 from server.console.rendering import STATIC_DIR, Templates, static, templates_of
 from server.console.web import ConsoleHeaders, VersionedStaticFiles, is_console_path
@@ -42,6 +46,7 @@ from server.settings import Settings
 PAGE_ROUTERS = (
     auth.router,
     projects.router,
+    datasets.router,
     forms.router,
     app_users.router,
     downloads.router,
@@ -50,6 +55,10 @@ PAGE_ROUTERS = (
     summary.router,
     submissions.router,
     encryption.router,
+    atlas.router,
+    atlas_public.router,
+    web_forms.router,
+    web_forms.api_router,
 )
 SWAGGER = "vendor/swagger-ui-dist-5.35.0"
 
@@ -102,4 +111,5 @@ def install_console(app: FastAPI, settings: Settings) -> None:
         return await result if hasattr(result, "__await__") else result  # type: ignore[no-any-return]
 
     app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_middleware(atlas_public.PublicAtlasFirst)
     app.add_middleware(ConsoleHeaders)

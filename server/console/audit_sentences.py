@@ -123,6 +123,8 @@ def describe(view: AuditView, subjects: dict[str, dict[str, Any]], _: Translate)
             text = _("{who} made the project {what} active again.")
         else:
             text = _("{who} changed the name or description of the project {what}.")
+    elif action == "project.delete":
+        text = _("{who} deleted the project {what}.")
     elif action == "submission.create":
         form = subjects.get(f"form:{actee.get('formId')}", {})
         values["place"] = str(form.get("name") or actee.get("xmlFormId") or "")
@@ -135,6 +137,13 @@ def describe(view: AuditView, subjects: dict[str, dict[str, Any]], _: Translate)
     elif action == "submission.attachment.update":
         values["file"] = str(details.get("name") or "")
         text = _("{who} uploaded the file {file} of the submission {what}.")
+    elif action == "submission.delete":
+        text = _("{who} moved the submission {what} to the trash.")
+    elif action == "submission.restore":
+        text = _("{who} restored the submission {what} from the trash.")
+    elif action == "submission.purge":
+        values["count"] = str(details.get("submissions_deleted") or 0)
+        text = _("Submissions deleted more than 30 days ago were removed for good: {count}.")
     elif action == "comment.create":
         text = _("{who} commented on the submission {what}.")
     if text is None:

@@ -59,6 +59,13 @@ def explain(problem: problems.Problem, _: Callable[[str], str]) -> str:
         return _("Version {version} was published before. Give this draft a new version.").format(
             version=details.get("version", "")
         )
+    if code == "409.15":
+        return _(
+            "Someone changed this entity while you were looking at it. Reload the page and"
+            " check it again."
+        )
+    if code == "400.32":
+        return _("This entity has no conflict left to resolve.")
     if code == "409.7":
         return _("A form that was never published must keep its draft.")
     if code == "409.2":

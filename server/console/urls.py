@@ -99,6 +99,16 @@ def draft(project_id: int, xml_form_id: str) -> str:
     return f"{form(project_id, xml_form_id)}/draft"
 
 
+def public_form(token: str) -> str:
+    """A form opened through a public link."""
+    return f"/f/{_q(token)}"
+
+
+def draft_test_page(token: str, project_id: int, xml_form_id: str) -> str:
+    """The page that fills a draft in the browser through its test link (no sign-in)."""
+    return f"/test/{_q(token)}/projects/{project_id}/forms/{_q(xml_form_id)}/draft"
+
+
 def draft_qr(project_id: int, xml_form_id: str) -> str:
     return f"{form(project_id, xml_form_id)}/draft/qr.png"
 
@@ -133,6 +143,26 @@ def thumbnail(project_id: int, xml_form_id: str, instance_id: str, name: str) ->
 
 def submission_review(project_id: int, xml_form_id: str, instance_id: str) -> str:
     return f"{submission(project_id, xml_form_id, instance_id)}/review"
+
+
+def dataset(project_id: int, name: str) -> str:
+    return f"/projects/{project_id}/datasets/{_q(name)}"
+
+
+def dataset_map(project_id: int, name: str) -> str:
+    return f"{dataset(project_id, name)}/map"
+
+
+def dataset_map_geojson(project_id: int, name: str, prop: str) -> str:
+    return with_query(f"{dataset(project_id, name)}/map.geojson", property=prop)
+
+
+def entity(project_id: int, name: str, uuid: str) -> str:
+    return f"{dataset(project_id, name)}/entities/{_q(uuid)}"
+
+
+def entity_resolve(project_id: int, name: str, uuid: str) -> str:
+    return f"{entity(project_id, name, uuid)}/resolve"
 
 
 def with_pairs(path: str, pairs: list[tuple[str, str]]) -> str:
@@ -226,9 +256,33 @@ def api_geojson(project_id: int, xml_form_id: str) -> str:
     return f"{api_form(project_id, xml_form_id)}/submissions.geojson"
 
 
+def api_entities_csv(project_id: int, name: str) -> str:
+    return f"/v1/projects/{project_id}/datasets/{_q(name)}/entities.csv"
+
+
 def api_odata(project_id: int, xml_form_id: str) -> str:
     return f"{api_form(project_id, xml_form_id)}.svc"
 
 
 def docs() -> str:
     return "/docs"
+
+
+def atlases(project_id: int) -> str:
+    return f"/projects/{project_id}/atlases"
+
+
+def atlas_settings(project_id: int, slug: str) -> str:
+    return f"/projects/{project_id}/atlases/{_q(slug)}"
+
+
+def atlas_withdraw(project_id: int, slug: str) -> str:
+    return f"/projects/{project_id}/atlases/{_q(slug)}/withdraw"
+
+
+def atlas_restore(project_id: int, slug: str) -> str:
+    return f"/projects/{project_id}/atlases/{_q(slug)}/restore"
+
+
+def public_atlas(slug: str) -> str:
+    return f"/atlas/{_q(slug)}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from server.external.blobs import BlobStore
+from server.external.blobs import BlobStore, BlobStoreUnavailable, FileBlobStore
 from server.settings import Settings
 from server.store.database import Database
 
@@ -26,11 +26,23 @@ class Services:
     @classmethod
     def from_settings(cls, settings: Settings, *, pooled: bool = True) -> Services:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        return cls(
-            settings=settings,
-            db=Database(settings.resolved_database_url(), pooled=pooled),
-            blobs=BlobStore(settings.blob_dir),
-        )
+        db = Database(settings.resolved_database_url(), pooled=pooled)
+        return cls(settings=settings, db=db, blobs=blob_store(settings, db))
+
+
+def blob_store(settings: Settings, db: Database, kind: str | None = None) -> BlobStore:
+    """The blob store ``settings`` ask for (or the one of ``kind``) on ``db``."""
+    kind = kind or settings.resolved_blob_store()
+    if kind == "postgres":
+        from server.store.blobs import PostgresBlobStore
+
+        if db.is_sqlite:
+            raise BlobStoreUnavailable(
+                "JARING_BLOB_STORE=postgres keeps blobs in PostgreSQL: set DATABASE_URL to a"
+                " PostgreSQL database, or unset JARING_BLOB_STORE."
+            )
+        return PostgresBlobStore(db)
+    return FileBlobStore(settings.blob_dir)
 
 
 def utcnow() -> datetime:

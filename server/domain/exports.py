@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import logging
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -41,6 +42,8 @@ from server.store import exports as store
 from server.store import forms as form_store
 from server.store.exports import AttachmentRow, Cursor, ExportRow
 from server.store.tables import Form
+
+log = logging.getLogger("jaring.exports")
 
 ATTACHMENT_PAGE = 500
 
@@ -82,12 +85,15 @@ def _form_data(
     verb: str,
     *,
     deleted_fields: bool = False,
+    draft: bool = False,
 ) -> FormData:
+    """The form and the fields of its published definition (of its draft, with ``draft``)."""
     form = authorised_form(services, actor, project_id, xml_form_id, verb)
-    if form.current_def_id is None or form.id is None:
+    def_id = form.draft_def_id if draft else form.current_def_id
+    if def_id is None or form.id is None:
         raise Problem("404.1", "Could not find the resource you were looking for.")
     with services.db.read() as session:
-        current = form_store.form_def_by_id(session, form_def_id=form.current_def_id)
+        current = form_store.form_def_by_id(session, form_def_id=def_id)
         assert current is not None
         versions = [current.schema_]
         if deleted_fields:
@@ -101,9 +107,11 @@ def _form_data(
     return FormData(form=form, fields=fields, xml=current.xml, form_id=form.id)
 
 
-def _condition(services: Services, filter_text: str | None) -> ColumnElement[bool]:
+def _condition(
+    services: Services, filter_text: str | None, *, draft: bool = False
+) -> ColumnElement[bool]:
     dialect = "sqlite" if services.db.is_sqlite else "postgresql"
-    return store.filter_clause(odata_filter.parse_filter(filter_text), dialect=dialect)
+    return store.filter_clause(odata_filter.parse_filter(filter_text), dialect=dialect, draft=draft)
 
 
 class _Rows:
@@ -383,6 +391,13 @@ def _attachments(services: Services, form_id: int, until_id: int) -> Iterator[At
         for attachment in page:
             if services.blobs.exists(attachment.blob_sha):
                 yield attachment
+            else:
+                # Left out of the zip, as a file never received is; the operator is told.
+                log.error(
+                    "blob %s of %s is missing from the blob store; left out of the export",
+                    attachment.blob_sha,
+                    attachment.name,
+                )
             after = (attachment.submission_id, attachment.name)
         if len(page) < ATTACHMENT_PAGE:
             return
@@ -424,10 +439,11 @@ class ODataPage:
 
 
 def odata_fields(
-    services: Services, actor: Actor, *, project_id: int, xml_form_id: str
+    services: Services, actor: Actor, *, project_id: int, xml_form_id: str, draft: bool = False
 ) -> FormData:
-    """The form behind ``….svc`` and ``$metadata`` (``submission.read`` needed)."""
-    return _form_data(services, actor, project_id, xml_form_id, SUBMISSION_READ)
+    """The form behind ``….svc`` and ``$metadata`` (``submission.read`` needed), or behind
+    its draft's ``draft.svc``."""
+    return _form_data(services, actor, project_id, xml_form_id, SUBMISSION_READ, draft=draft)
 
 
 def _int_option(name: str, raw: str | None) -> int | None:
@@ -454,12 +470,8 @@ def _options(query: ODataQuery, fields: list[FieldInfo], table: str) -> t.ODataO
         )
     if query.select is not None and query.expand is not None:
         raise Problem("501.11", "This server doesn't support $select query parameter with $expand.")
-    if query.orderby is not None:
-        raise Problem(
-            "501.1",
-            "The requested feature $orderby is not supported by this server.",
-            {"feature": "$orderby"},
-        )
+    if query.orderby is not None and query.skiptoken is not None:
+        raise odata_filter.orderby_with_skiptoken()
     select = None
     if query.select is not None and query.select.strip() != "*":
         select = [p.strip() for p in query.select.split(",") if p.strip()]
@@ -511,9 +523,11 @@ def odata_table(
     next_link: Callable[[dict[str, Any]], str],
     context_url: str,
     instance_id: str | None = None,
+    draft: bool = False,
 ) -> ODataPage:
-    """A page of ``Submissions`` or of a repeat table (all of it without ``$top``)."""
-    data = _form_data(services, actor, project_id, xml_form_id, SUBMISSION_READ)
+    """A page of ``Submissions`` or of a repeat table (all of it without ``$top``); with
+    ``draft``, of the draft's test submissions (``draft.svc``)."""
+    data = _form_data(services, actor, project_id, xml_form_id, SUBMISSION_READ, draft=draft)
     tables = t.odata_tables(data.fields)
     if table not in tables:
         raise Problem("404.1", "Could not find the resource you were looking for.")
@@ -525,7 +539,8 @@ def odata_table(
         token = odata_format.parse_skiptoken(query.skiptoken)
         if token is None:
             raise Problem("400.35", "Invalid $skiptoken")
-    condition = _condition(services, query.filter)
+    condition = _condition(services, query.filter, draft=draft)
+    order = odata_filter.parse_orderby(query.orderby)
     shape = t.ODataShape.of(data.fields)
     footer: dict[str, Any] = {"@odata.context": f"{context_url}#{table}"}
     repeat = tables[table]
@@ -543,6 +558,7 @@ def odata_table(
             footer,
             next_link,
             instance_id,
+            order,
         )
     return _repeat_page(
         services,
@@ -558,6 +574,7 @@ def odata_table(
         footer,
         next_link,
         instance_id,
+        order,
     )
 
 
@@ -574,7 +591,10 @@ def _submissions_page(
     footer: dict[str, Any],
     next_link: Callable[[dict[str, Any]], str],
     instance_id: str | None,
+    order: odata_filter.Order,
 ) -> ODataPage:
+    """Keyset pages newest first; in an ``$orderby``, pages by offset (its next link
+    carries ``$skip``, as Central's does)."""
     after: Cursor | None = None
     with services.db.read() as session:
         if token is not None:
@@ -610,6 +630,7 @@ def _submissions_page(
             after=after,
             offset=skip,
             limit=store.PAGE_SIZE if top is None else min(top + 1, store.PAGE_SIZE),
+            order=order,
         )
 
     def entities() -> Iterator[dict[str, Any]]:
@@ -621,7 +642,9 @@ def _submissions_page(
                 if top is not None and sent >= top:
                     if last is None:  # $top=0
                         return
-                    footer["@odata.nextLink"] = next_link({"instanceId": last.instance_id})
+                    footer["@odata.nextLink"] = next_link(
+                        {"skip": skip + sent} if order else {"instanceId": last.instance_id}
+                    )
                     return
                 yield t.odata_submission(shape, row, options)
                 sent += 1
@@ -634,8 +657,10 @@ def _submissions_page(
                     session,
                     form_id=data.form_id,
                     condition=condition,
-                    after=page[-1].cursor,
+                    after=None if order else page[-1].cursor,
+                    offset=skip + sent if order else 0,
                     limit=max(limit, 1),
+                    order=order,
                 )
 
     if total is not None:
@@ -657,6 +682,7 @@ def _repeat_page(
     footer: dict[str, Any],
     next_link: Callable[[dict[str, Any]], str],
     instance_id: str | None,
+    order: odata_filter.Order,
 ) -> ODataPage:
     start: Cursor | None = None
     repeat_id: str | None = None
@@ -691,6 +717,7 @@ def _repeat_page(
                 condition=condition,
                 after=after,
                 until_id=until_id,
+                order=order,
             )
         if repeat_id is not None and start is not None and instance_id is None:
             ids = (
@@ -702,6 +729,15 @@ def _repeat_page(
                 raise Problem("400.34", "Record associated with the provided $skiptoken not found.")
 
     def rows() -> Iterator[ExportRow]:
+        if order and instance_id is None:  # one walk in that order (no $skiptoken with it)
+            yield from store.iterate_rows(
+                services.db.read,
+                form_id=data.form_id,
+                condition=condition,
+                until_id=until_id,
+                order=order,
+            )
+            return
         yield from first
         if instance_id is not None or len(first) < store.PAGE_SIZE:
             return

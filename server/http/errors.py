@@ -1,13 +1,15 @@
 """Rendering errors: Problems as Central's JSON, or as OpenRosa XML to phones.
 
 Every failure leaves as a Problem: FastAPI's own validation errors become 400s, a full
-disk a 507, anything unexpected a 500.1 whose details stay in the log.
+disk a 507, a blob the store has lost a 500.2 (logged with its digest), anything
+unexpected a 500.1 whose details stay in the log.
 """
 
 from __future__ import annotations
 
 import errno
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -16,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from server import problems
+from server.external.blobs import BlobMissing
 from server.formats import openrosa
 from server.problems import Problem
 
@@ -50,6 +53,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         first = exc.errors()[0] if exc.errors() else {}
+        if first.get("loc", ("",))[0] == "path":
+            problem = _path_problem(first)
+            if problem is not None:
+                return render_problem(request, problem)
         location = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
         reason = str(first.get("msg", "invalid value"))
         if first.get("type") == "missing":
@@ -68,6 +75,11 @@ def install_error_handlers(app: FastAPI) -> None:
             )
         return render_problem(request, Problem(f"{exc.status_code}.1", str(exc.detail)))
 
+    async def on_blob_missing(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, BlobMissing)
+        log_blob_missing(request, exc)
+        return render_problem(request, problems.blob_missing(exc.sha256))
+
     async def on_error(request: Request, exc: Exception) -> Response:
         if isinstance(exc, OverflowError) or _sqlstate(exc) == POSTGRES_OUT_OF_RANGE:
             # An ID beyond what the database can hold names nothing that exists.
@@ -85,6 +97,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return render_problem(request, problems.unknown())
 
     app.add_exception_handler(Problem, on_problem)
+    app.add_exception_handler(BlobMissing, on_blob_missing)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     app.add_exception_handler(Exception, on_error)
@@ -93,6 +106,27 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(OSError, on_error)
     app.add_exception_handler(DBAPIError, on_error)
     app.add_exception_handler(OverflowError, on_error)
+
+
+def log_blob_missing(request: Request, exc: BlobMissing) -> None:
+    log.error(
+        "blob %s is missing from the %s blob store (%s %s)",
+        exc.sha256,
+        exc.store,
+        request.method,
+        request.url.path,
+        extra={"sha256": exc.sha256, "blob_store": exc.store},
+    )
+
+
+def _path_problem(error: Any) -> Problem | None:
+    """Central's answer to a numeric ID in the path that cannot be one (see `DatabaseId`)."""
+    value = str(error.get("input"))
+    if error.get("type") in ("int_parsing", "int_from_float"):
+        return problems.invalid_data_type(value, "type integer")
+    if error.get("type") in ("greater_than_equal", "less_than_equal"):
+        return problems.value_out_of_range(value, "integer")
+    return None
 
 
 SQLITE_FULL = 13

@@ -1,4 +1,5 @@
-"""ASGI middleware: the OpenRosa version header, a body-size cap, request IDs and access logs.
+"""ASGI middleware: the OpenRosa version header, encoded slashes, a body-size cap, request IDs
+and access logs.
 
 Each endpoint checks its own limit against ``Content-Length``; the cap here catches
 bodies without one (chunked uploads) so that no request can stream without bound.
@@ -18,7 +19,9 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import unquote
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import problems
@@ -27,6 +30,7 @@ from server.formats.openrosa import OPENROSA_VERSION
 from server.http import logs
 
 _OPENROSA_HEADER = (b"x-openrosa-version", OPENROSA_VERSION.encode())
+_ODATA_HEADER = (b"odata-version", b"4.0")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 BODY_IDLE_SECONDS = 30.0
 MAX_HEADER_BYTES = 64 * 1024
@@ -35,6 +39,9 @@ access_log = logging.getLogger("jaring.access")
 
 
 class OpenRosaHeaders:
+    """``X-OpenRosa-Version`` on every response, and ``OData-Version`` on every answer of
+    an OData service (``….svc``), errors included, as Central sends them."""
+
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
@@ -42,13 +49,50 @@ class OpenRosaHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        added = [_OPENROSA_HEADER]
+        if ".svc" in scope["path"]:
+            added.append(_ODATA_HEADER)
 
         async def send_with_header(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), _OPENROSA_HEADER]
+                message["headers"] = [*message.get("headers", []), *added]
             await send(message)
 
         await self.app(scope, receive, send_with_header)
+
+
+ENCODED_SLASH = "\x00"
+"""What an encoded slash (``%2F``) in a path becomes for routing: see `EncodedSlashes`."""
+_ENCODED_SLASH = re.compile(rb"%2f", re.IGNORECASE)
+
+
+class EncodedSlashes:
+    """Keep an encoded slash inside one path segment, as Central's router does.
+
+    The server decodes ``%2F`` to ``/`` before routing, so an instanceID holding a slash
+    could never be addressed. Here such a slash is routed as `ENCODED_SLASH` instead (a
+    character a path cannot otherwise usefully hold) and the routes that take free-form
+    IDs turn it back (`restore_encoded_slashes`).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raw = scope.get("raw_path") if scope["type"] == "http" else None
+        if raw and b"%" in raw and _ENCODED_SLASH.search(raw):
+            path = _ENCODED_SLASH.sub(b"%00", raw.split(b"?", 1)[0])
+            scope = {**scope, "path": unquote(path.decode("ascii", "replace"))}
+        await self.app(scope, receive, send)
+
+
+def restore_encoded_slashes(request: Request) -> None:
+    """A route dependency: the path parameters with their encoded slashes back."""
+    params = request.scope.get("path_params")
+    if params:
+        for name, value in params.items():
+            if isinstance(value, str) and ENCODED_SLASH in value:
+                params[name] = value.replace(ENCODED_SLASH, "/")
 
 
 class BodyTooLarge(Exception):

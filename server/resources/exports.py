@@ -23,7 +23,7 @@ from fastapi.responses import Response, StreamingResponse
 
 from server.domain import exports
 from server.http.auth import ActorDep, ServicesDep
-from server.http.params import bounded_body, flag
+from server.http.params import DatabaseId, bounded_body, flag
 
 router = APIRouter(tags=["exports"])
 
@@ -83,7 +83,11 @@ def _respond(request: Request, export: exports.Export) -> Response:
 @router.get(BASE + ".csv.zip")
 @router.post(BASE + ".csv.zip")
 async def csv_zip(
-    request: Request, services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str
+    request: Request,
+    services: ServicesDep,
+    actor: ActorDep,
+    project_id: DatabaseId,
+    xml_form_id: str,
 ) -> Response:
     params = await _params(request)
     export = await _in_thread(
@@ -100,7 +104,11 @@ async def csv_zip(
 @router.get(BASE + ".csv")
 @router.post(BASE + ".csv")
 async def csv_root(
-    request: Request, services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str
+    request: Request,
+    services: ServicesDep,
+    actor: ActorDep,
+    project_id: DatabaseId,
+    xml_form_id: str,
 ) -> Response:
     params = await _params(request)
     export = await _in_thread(
@@ -116,7 +124,11 @@ async def csv_root(
 
 @router.get(BASE + ".xlsx")
 async def xlsx(
-    request: Request, services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str
+    request: Request,
+    services: ServicesDep,
+    actor: ActorDep,
+    project_id: DatabaseId,
+    xml_form_id: str,
 ) -> Response:
     params = dict(request.query_params)
     export = await _in_thread(
@@ -134,7 +146,11 @@ async def xlsx(
 
 @router.get(BASE + ".geojson")
 async def geojson(
-    request: Request, services: ServicesDep, actor: ActorDep, project_id: int, xml_form_id: str
+    request: Request,
+    services: ServicesDep,
+    actor: ActorDep,
+    project_id: DatabaseId,
+    xml_form_id: str,
 ) -> Response:
     params = request.query_params
     limit_text = params.get("limit")

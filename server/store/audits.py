@@ -129,10 +129,12 @@ def insert_comment(
     return row
 
 
-def list_comments(session: Session, *, submission_id: int) -> list[Comment]:
+def list_comments(session: Session, *, submission_id: int) -> list[tuple[Comment, Actor | None]]:
+    """A submission's comments, newest first, each with its author."""
     return list(
         session.exec(
-            select(Comment)
+            select(Comment, Actor)
+            .outerjoin(Actor, col(Actor.id) == col(Comment.actor_id))
             .where(col(Comment.submission_id) == submission_id)
             .order_by(col(Comment.created_at).desc(), col(Comment.id).desc())
         ).all()

@@ -84,14 +84,16 @@ class ExportRow:
         return "notDecrypted" if self.enc_xml_sha is not None else "missingEncryptedFormData"
 
 
-def filter_clause(expr: f.Expr | None, *, dialect: str) -> ColumnElement[bool]:
-    """The SQL for a ``$filter`` tree; deleted submissions are left out unless it asks."""
+def filter_clause(expr: f.Expr | None, *, dialect: str, draft: bool = False) -> ColumnElement[bool]:
+    """The SQL for a ``$filter`` tree over the form's submissions (with ``draft``, over
+    its draft's test submissions); deleted ones are left out unless it asks for them."""
     hide_deleted = (
         col(Submission.deleted_at).is_(None) if not f.references_deleted_at(expr) else true()
     )
+    chosen = and_(col(Submission.draft) == draft, hide_deleted)
     if expr is None:
-        return hide_deleted
-    return and_(hide_deleted, _condition(expr, dialect))
+        return chosen
+    return and_(chosen, _condition(expr, dialect))
 
 
 def _condition(expr: f.Expr, dialect: str) -> ColumnElement[bool]:
@@ -200,18 +202,28 @@ def export_page(
     limit: int | None = None,
     offset: int = 0,
     instance_id: str | None = None,
+    order: f.Order = (),
 ) -> list[ExportRow]:
-    """Up to ``limit`` rows older than ``after`` (newest first)."""
+    """Up to ``limit`` rows older than ``after`` (newest first), or in ``order``."""
     ids = _ids(
         form_id=form_id,
         condition=condition,
         after=after,
         until_id=until_id,
         instance_id=instance_id,
+        order=order,
     ).limit(limit or PAGE_SIZE)
     if offset:
         ids = ids.offset(offset)
+    if order:
+        return _in_order(session, list(session.exec(ids).all()))
     return _details(session, ids.subquery("page"))
+
+
+def _in_order(session: Session, ids: list[int]) -> list[ExportRow]:
+    """The rows of ``ids`` in that order (`_details` gives them newest first)."""
+    position = {submission_id: index for index, submission_id in enumerate(ids)}
+    return sorted(_details(session, ids), key=lambda row: position[row.id])
 
 
 def browse_clause(
@@ -226,7 +238,10 @@ def browse_clause(
     """The console's filters on a form's live submissions: review states (None for
     those not reviewed yet), submission time (``since`` included, ``until`` not), the
     submitter, the start of the instanceID, and equality of root-level field values."""
-    clauses: list[ColumnElement[bool]] = [col(Submission.deleted_at).is_(None)]
+    clauses: list[ColumnElement[bool]] = [
+        col(Submission.deleted_at).is_(None),
+        col(Submission.draft).is_(False),
+    ]
     if review_states:
         named = [state for state in review_states if state]
         chosen = col(Submission.review_state).in_(named)
@@ -294,7 +309,9 @@ def submitters(session: Session, *, form_id: int) -> list[tuple[int, str]]:
         .where(
             col(Actor.id).in_(
                 select(Submission.submitter_id).where(
-                    col(Submission.form_id) == form_id, col(Submission.deleted_at).is_(None)
+                    col(Submission.form_id) == form_id,
+                    col(Submission.deleted_at).is_(None),
+                    col(Submission.draft).is_(False),
                 )
             )
         )
@@ -310,8 +327,10 @@ def _ids(
     after: Cursor | None,
     until_id: int | None,
     instance_id: str | None = None,
+    order: f.Order = (),
 ) -> Any:
-    """The ids of matching submissions, newest first (the keyset walk reads one table)."""
+    """The ids of matching submissions, newest first (the keyset walk reads one table),
+    or in an OData ``order`` (then by id, in the first key's direction, as Central)."""
     ids = select(col(Submission.id)).where(col(Submission.form_id) == form_id, condition)
     if instance_id is not None:
         ids = ids.where(col(Submission.instance_id) == instance_id)
@@ -324,6 +343,16 @@ def _ids(
                 and_(col(Submission.created_at) == after.created_at, col(Submission.id) < after.id),
             )
         )
+    if order:
+        assert after is None, "an $orderby pages by offset"
+        keys = [
+            getattr(Submission, column).desc().nulls_last()
+            if descending
+            else getattr(Submission, column).asc().nulls_first()
+            for column, descending in order
+        ]
+        last = col(Submission.id).desc() if order[0][1] else col(Submission.id).asc()
+        return ids.order_by(*keys, last)
     return ids.order_by(col(Submission.created_at).desc(), col(Submission.id).desc())
 
 
@@ -487,16 +516,19 @@ def cursor_of(session: Session, *, form_id: int, instance_id: str) -> Cursor | N
     return Cursor(row[0], row[1]) if row else None
 
 
-def etag_parts(session: Session, *, form_id: int) -> tuple[int, int, str]:
-    """What changes whenever the export's content may: count, newest id, latest change."""
+def etag_parts(session: Session, *, form_id: int, draft: bool = False) -> tuple[int, int, str]:
+    """What changes whenever the export's content may: count, newest id, latest change
+    (a deletion or a restoration included)."""
     row = session.exec(
         select(
             func.count(),
             func.max(Submission.id),
             func.max(func.coalesce(Submission.updated_at, Submission.created_at)),
-        ).where(col(Submission.form_id) == form_id)
+            func.count(Submission.deleted_at),
+            func.max(Submission.deleted_at),
+        ).where(col(Submission.form_id) == form_id, col(Submission.draft) == draft)
     ).one()
-    return int(row[0] or 0), int(row[1] or 0), str(row[2])
+    return int(row[0] or 0), int(row[1] or 0), f"{row[2]} {row[3]} {row[4]}"
 
 
 @dataclass(frozen=True)
@@ -537,6 +569,7 @@ def attachments_page(
             col(Submission.form_id) == form_id,
             col(Submission.id) <= until_id,
             col(Submission.deleted_at).is_(None),
+            col(Submission.draft).is_(False),
             col(SubmissionDef.current),
             col(SubmissionAttachment.blob_sha).is_not(None),
             or_(
@@ -567,11 +600,15 @@ def iterate_rows(
     until_id: int | None,
     after: Cursor | None = None,
     page_size: int | None = None,
+    order: f.Order = (),
 ) -> Iterator[ExportRow]:
-    """Every matching row, newest first: one sorted walk over the ids (a server-side
-    cursor, read ``page_size`` at a time), each batch's details fetched beside it."""
+    """Every matching row, newest first or in ``order``: one sorted walk over the ids (a
+    server-side cursor, read ``page_size`` at a time), each batch's details beside it."""
     with open_session() as session:
-        ids = _ids(form_id=form_id, condition=condition, after=after, until_id=until_id)
+        ids = _ids(
+            form_id=form_id, condition=condition, after=after, until_id=until_id, order=order
+        )
         result = session.execute(ids.execution_options(yield_per=page_size or PAGE_SIZE))
         for batch in result.partitions():
-            yield from _details(session, [row[0] for row in batch])
+            batch_ids = [row[0] for row in batch]
+            yield from _in_order(session, batch_ids) if order else _details(session, batch_ids)

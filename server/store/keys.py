@@ -79,6 +79,7 @@ def keys_of_submissions(session: Session, *, form_id: int, draft_def_id: int | N
         col(SubmissionDef.current),
         col(SubmissionDef.local_key).is_not(None),
         col(Submission.deleted_at).is_(None),
+        col(Submission.draft) == (draft_def_id is not None),
     )
     keyed = select(FormDef.key_id).where(col(FormDef.id).in_(defs))
     if draft_def_id is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 
@@ -32,6 +32,7 @@ class User(SQLModel, table=True):
     password_hash: str | None = Field(default=None, max_length=300)
     # The console's language for this user ("id" or "en"); unset means the default.
     language: str | None = Field(default=None, max_length=10)
+    last_login_at: datetime | None = None  # Central's lastLoginAt: the last POST /sessions
 
 
 class AuthSession(SQLModel, table=True):
@@ -41,6 +42,20 @@ class AuthSession(SQLModel, table=True):
     csrf: str = Field(max_length=64)
     created_at: datetime
     expires_at: datetime
+
+
+class PublicLink(SQLModel, table=True):
+    """A link that lets anyone holding it fill one form (Central's public access link).
+
+    Its actor (type ``public_link``) is the submitter of what comes through it."""
+
+    __tablename__ = "public_links"
+    actor_id: int = Field(primary_key=True, foreign_key="actors.id")
+    form_id: int = Field(foreign_key="forms.id", index=True)
+    token: str = Field(max_length=64, unique=True)
+    created_by: int | None = Field(default=None, foreign_key="actors.id")
+    created_at: datetime
+    revoked_at: datetime | None = None
 
 
 class FieldKey(SQLModel, table=True):
@@ -141,6 +156,8 @@ class FormAttachment(SQLModel, table=True):
     blob_sha: str | None = Field(default=None, max_length=64)
     content_type: str | None = Field(default=None, max_length=200)
     updated_at: datetime | None = None
+    # A dataset served in place of a file (``{name}.csv``): its entities, as phones read them.
+    dataset_id: int | None = None
 
 
 class Blob(SQLModel, table=True):
@@ -150,6 +167,17 @@ class Blob(SQLModel, table=True):
     sha256: str = Field(primary_key=True, max_length=64)
     md5: str = Field(max_length=32)
     size: int
+
+
+class BlobChunk(SQLModel, table=True):
+    """A piece of a blob kept in the database (``JARING_BLOB_STORE=postgres``): chunk
+    ``idx`` holds bytes ``idx * 1 MiB`` onwards; every chunk but the last is 1 MiB and an
+    empty blob has one empty chunk (see `server.store.blobs`)."""
+
+    __tablename__ = "blob_chunks"
+    sha256: str = Field(primary_key=True, max_length=64)
+    idx: int = Field(primary_key=True)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class Submission(SQLModel, table=True):
@@ -170,6 +198,8 @@ class Submission(SQLModel, table=True):
     created_at: datetime
     updated_at: datetime | None = None
     deleted_at: datetime | None = None
+    # A draft's test submission: apart from the form's real ones, dropped on publishing.
+    draft: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class SubmissionDef(SQLModel, table=True):
@@ -235,3 +265,163 @@ class Comment(SQLModel, table=True):
     actor_id: int = Field(foreign_key="actors.id")
     body: str
     created_at: datetime
+
+
+class Dataset(SQLModel, table=True):
+    """An entity list (Central's dataset). Unpublished (``published_at`` null) while only
+    drafts declare it."""
+
+    __tablename__ = "datasets"
+    __table_args__ = (UniqueConstraint("project_id", "name", name="uq_dataset_name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="projects.id")
+    name: str = Field(max_length=300)
+    approval_required: bool = False
+    owner_only: bool = False
+    created_at: datetime
+    published_at: datetime | None = None
+    deleted_at: datetime | None = None
+    # Moved forward on every change of the list (entities, properties, settings): the
+    # hash phones compare to know whether to download it again.
+    last_update: datetime | None = None
+
+
+class DatasetProperty(SQLModel, table=True):
+    __tablename__ = "ds_properties"
+    __table_args__ = (UniqueConstraint("dataset_id", "name", name="uq_ds_property_name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    dataset_id: int = Field(foreign_key="datasets.id")
+    name: str = Field(max_length=300)
+    published_at: datetime | None = None
+
+
+class DatasetPropertyField(SQLModel, table=True):
+    """Which field of a form definition saves to a property."""
+
+    __tablename__ = "ds_property_fields"
+    __table_args__ = (Index("ix_ds_property_fields_def", "form_def_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    property_id: int = Field(foreign_key="ds_properties.id")
+    form_def_id: int = Field(foreign_key="form_defs.id")
+    path: str = Field(max_length=1000)
+
+
+class DatasetFormDef(SQLModel, table=True):
+    """A form definition that writes to a dataset, and the actions it declares."""
+
+    __tablename__ = "dataset_form_defs"
+    __table_args__ = (
+        UniqueConstraint("dataset_id", "form_def_id", name="uq_dataset_form_def"),
+        Index("ix_dataset_form_defs_def", "form_def_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    dataset_id: int = Field(foreign_key="datasets.id")
+    form_def_id: int = Field(foreign_key="form_defs.id")
+    actions: list[str] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class Entity(SQLModel, table=True):
+    __tablename__ = "entities"
+    __table_args__ = (
+        UniqueConstraint("uuid", name="uq_entity_uuid"),
+        Index("ix_entities_dataset_created", "dataset_id", "created_at", "id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    uuid: str = Field(max_length=36)
+    dataset_id: int = Field(foreign_key="datasets.id")
+    creator_id: int | None = Field(default=None, foreign_key="actors.id")
+    conflict: str | None = Field(default=None, max_length=10)
+    created_at: datetime
+    updated_at: datetime | None = None
+    deleted_at: datetime | None = None
+
+
+class EntityDef(SQLModel, table=True):
+    """One version of an entity: its label and data, and where it came from."""
+
+    __tablename__ = "entity_defs"
+    __table_args__ = (
+        UniqueConstraint("entity_id", "version", name="uq_entity_def_version"),
+        Index("ix_entity_defs_submission_def", "submission_def_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    entity_id: int = Field(foreign_key="entities.id")
+    version: int
+    current: bool
+    label: str = Field(sa_column=Column(Text, nullable=False))
+    data: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
+    data_received: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
+    creator_id: int | None = Field(default=None, foreign_key="actors.id")
+    user_agent: str | None = Field(default=None, max_length=500)
+    base_version: int | None = None
+    conflicting_properties: list[str] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
+    conflict: str | None = Field(default=None, max_length=10)
+    branch_id: str | None = Field(default=None, max_length=36)
+    trunk_version: int | None = None
+    branch_base_version: int | None = None
+    submission_def_id: int | None = Field(default=None, foreign_key="submission_defs.id")
+    source: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    created_at: datetime
+
+
+class EntitySubmissionBacklog(SQLModel, table=True):
+    """An offline update held until the version it was made on arrives."""
+
+    __tablename__ = "entity_submission_backlog"
+    __table_args__ = (
+        UniqueConstraint(
+            "branch_id", "branch_base_version", name="uq_entity_backlog_branch_version"
+        ),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    submission_id: int = Field(foreign_key="submissions.id")
+    submission_def_id: int = Field(foreign_key="submission_defs.id")
+    entity_uuid: str = Field(max_length=36)
+    branch_id: str = Field(max_length=36)
+    branch_base_version: int
+    event: str = Field(max_length=60)
+    logged_at: datetime
+
+
+class Atlas(SQLModel, table=True):
+    """A public atlas of a form's approved submissions: what is published and how.
+
+    ``fields`` and ``photos`` are the field paths chosen to be public (everything else
+    stays private); ``changed_at`` moves whenever the settings or the withdrawals change,
+    so every cached public page is dropped at once."""
+
+    __tablename__ = "atlases"
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=60, unique=True)
+    project_id: int = Field(foreign_key="projects.id", index=True)
+    xml_form_id: str = Field(max_length=300)
+    title_id: str = Field(max_length=300)
+    title_en: str = Field(max_length=300)
+    intro_id: str = Field(default="", sa_column=Column(Text, nullable=False))
+    intro_en: str = Field(default="", sa_column=Column(Text, nullable=False))
+    licence: str = Field(max_length=100)
+    precision: str = Field(max_length=10)
+    fields: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    photos: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    consent_field: str | None = Field(default=None, max_length=300)
+    photo_consent_field: str | None = Field(default=None, max_length=300)
+    noindex: bool = False
+    published: bool = False
+    created_by: int | None = Field(default=None, foreign_key="actors.id")
+    created_at: datetime
+    changed_at: datetime
+
+
+class AtlasWithdrawal(SQLModel, table=True):
+    """A submission hidden from an atlas: its consent withdrawn, or published in error."""
+
+    __tablename__ = "atlas_withdrawals"
+    __table_args__ = (UniqueConstraint("atlas_id", "instance_id", name="uq_atlas_withdrawals"),)
+    id: int | None = Field(default=None, primary_key=True)
+    atlas_id: int = Field(foreign_key="atlases.id", index=True)
+    instance_id: str = Field(max_length=300)
+    reason: str = Field(max_length=20)
+    actor_id: int | None = Field(default=None, foreign_key="actors.id")
+    withdrawn_at: datetime

@@ -17,7 +17,7 @@ from server.console import i18n
 from server.domain import Services, audits, health, users
 from server.domain.access import SYSTEM, Actor
 from server.domain.health import LOW_DISK_BYTES, DiskSpace
-from server.external.blobs import BlobStore
+from server.external.blobs import FileBlobStore
 from server.settings import Settings
 from server.store import audits as audit_store
 from server.store.database import Database
@@ -543,7 +543,7 @@ def test_health_when_the_database_is_down(settings: Settings, tmp_path: Path) ->
     broken = Services(
         settings=settings,
         db=Database(f"sqlite:///{tmp_path}/no/such/folder/jaring.db", pooled=False),
-        blobs=BlobStore(tmp_path / "blobs"),
+        blobs=FileBlobStore(tmp_path / "blobs"),
     )
     report = health.server_health(
         broken, SYSTEM, phone_origin="http://192.168.1.10:8080", phone_reachable=True

@@ -67,6 +67,7 @@ def test_a_coordinators_first_day(
     expect(page.locator(".notice")).to_contain_text("provinces.csv")
     draft_qr = page.locator(".qr-card img")
     expect(draft_qr).to_be_visible()
+    expect(draft_qr).to_have_js_property("complete", True)
     assert page.evaluate("img => img.naturalWidth", draft_qr.element_handle()) > 100
     tab.screenshot("journey-03-draft")
     page.click("text=Terbitkan draf ini")
@@ -77,6 +78,7 @@ def test_a_coordinators_first_day(
     page.click("text=Buat dan tampilkan kode QR")
     qr = page.locator(".qr-card img")
     expect(qr).to_be_visible()
+    expect(qr).to_have_js_property("complete", True)
     assert page.evaluate("img => img.naturalWidth", qr.element_handle()) > 100
     page.click("text=Pasang secara manual")
     server_url = page.locator(".qr-card code").inner_text()

@@ -670,3 +670,20 @@ def test_what_a_phone_sent_shows_as_text(admin_console: Console, profiled: Profi
     assert _names(table)[0] == SCRIPT
     cells = page(table).cssselect("tbody tr")[0].cssselect("td")
     assert [td.text_content().strip() for td in cells][3:] == [SCRIPT, IMG]
+
+
+def test_a_deleted_submission_leaves_the_table_and_the_summary(
+    admin_console: Console, profiled: Profiled, admin_headers: dict[str, str]
+) -> None:
+    summary = f"/projects/{profiled.project_id}/forms/{FORM_ID}/summary"
+    assert text(admin_console.get(summary), "#summary-count") == ["4 kiriman dihitung"]
+    deleted = admin_console.client.delete(profiled.api("maros"), headers=admin_headers)
+    assert deleted.status_code == 200
+    shown = admin_console.get(profiled.table)
+    assert text(shown, "#submissions-count") == ["3 kiriman"]
+    assert "Kopi Maros" not in _names(shown)
+    assert admin_console.get(profiled.page("maros")).status_code == 404
+    assert text(admin_console.get(summary), "#summary-count") == ["3 kiriman dihitung"]
+    restored = admin_console.client.post(profiled.api("maros") + "/restore", headers=admin_headers)
+    assert restored.status_code == 200
+    assert "Kopi Maros" in _names(admin_console.get(profiled.table))

@@ -25,7 +25,7 @@ from server.console import urls
 from server.console.errors import ConsoleRoute, explain
 from server.console.rendering import redirect, templates_of
 from server.console.session import ConsoleUser, ServicesDep, UserDep, field, posted_form
-from server.domain import Services, forms, projects
+from server.domain import Services, forms, projects, public_links
 from server.domain.access import FORM_CREATE, FORM_UPDATE, SUBMISSION_LIST
 from server.external.xlsform import XLS_CONTENT_TYPE, XLSX_CONTENT_TYPE
 from server.formats.qr import collect_qr, png
@@ -117,7 +117,13 @@ def _form_page(
         "tab": "overview",
         "phone": phone_origin(request, services.settings),
         "suggested_version": None,
+        "draft_test_page": None,
+        "public_links": None,
     }
+    if may_update and published is not None and services.settings.public_links:
+        context["public_links"] = public_links.list_links(
+            services, actor, project_id=project_id, xml_form_id=xml_form_id
+        )
     if actor.can(SUBMISSION_LIST, project_id=project_id, form_id=form.id) and published:
         context["stats"] = forms.form_stats(services, form)[0]
     if published is not None and published.id is not None:
@@ -129,6 +135,10 @@ def _form_page(
         )
     if may_update and view.draft is not None and view.draft.id is not None:
         context["draft_media"] = forms.attachments_with_blobs(services, form_def_id=view.draft.id)
+        if form.draft_token:
+            context["draft_test_page"] = urls.draft_test_page(
+                form.draft_token, project_id, xml_form_id
+            )
         used = {d.version for d in context["versions"]}
         if view.draft.version in used:
             context["suggested_version"] = _next_version(view.draft.version, used)

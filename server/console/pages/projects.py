@@ -10,7 +10,7 @@ from server.console import urls
 from server.console.errors import ConsoleRoute
 from server.console.rendering import redirect, templates_of
 from server.console.session import ServicesDep, UserDep, as_int, field, posted_form
-from server.domain import forms, projects, users
+from server.domain import datasets, forms, projects, users
 from server.domain.access import (
     ASSIGNMENT_LIST,
     FORM_CREATE,
@@ -71,6 +71,11 @@ def project_forms(
             "rows": rows,
             "show_counts": show_counts,
             "may_create": user.actor.can(FORM_CREATE, project_id=project_id),
+            "entity_lists": (
+                datasets.list_datasets(services, user.actor, project_id=project_id)
+                if user.actor.can(datasets.DATASET_LIST, project_id=project_id)
+                else None
+            ),
             "tab": "forms",
         },
     )

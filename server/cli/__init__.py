@@ -57,21 +57,34 @@ def serve(
     port: PortOption = 8080,
     data_dir: DataDirOption = DEFAULT_DATA_DIR,
     workers: Annotated[
-        int,
+        int | None,
         typer.Option(
             min=1,
             envvar="JARING_WORKERS",
-            help="Server processes sharing the port, to use more than one CPU core"
-            " (about one per core); SQLite writers take turns through a lock file.",
+            help="Server processes sharing the port. Unset: one per CPU core this process"
+            " may use, so the machine's whole speed; SQLite writers take turns through a"
+            " lock file.",
+            show_default=False,
         ),
-    ] = 1,
+    ] = None,
 ) -> None:
     """Run the server: OpenRosa for ODK Collect and the ODK Central API."""
     _check_port_free(host, port)
+    if workers is None:
+        workers = default_workers()
     if workers > 1:
         _serve_workers(host, port, data_dir, workers)
     else:
         _serve_in_this_process(host, port, data_dir)
+
+
+def default_workers() -> int:
+    """One server process per CPU core this process may run on (its affinity, which a
+    container's CPU set narrows), at least one."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def _check_port_free(host: str, port: int) -> None:

@@ -7,17 +7,14 @@ while the setting is off, is a 404. Each link is an actor of its own (stored wit
 ``public_link``), the submitter of what comes through it, holding nothing but the right
 to read and fill its one form while that form is open, as an app user given only that
 form. Each link takes at most
-``public_link_submissions_per_hour`` submissions an hour (429 beyond), counted in memory
-per server process, as the log-in limits are.
+``public_link_submissions_per_hour`` submissions an hour (429 beyond), counted in the database
+as the log-in limits are, so every server process counts them together.
 """
 
 from __future__ import annotations
 
 import math
-import threading
 import time
-import weakref
-from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,8 +23,8 @@ from server.data.credentials import new_token
 from server.domain import Services, utcnow
 from server.domain.access import FORM_UPDATE, Actor
 from server.domain.forms import authorised_form
+from server.store import attempts
 from server.store import public_links as store
-from server.store.database import Database
 from server.store.tables import PublicLink
 
 MAX_NAME = 64
@@ -144,35 +141,23 @@ def _view(link: PublicLink, name: str) -> LinkView:
     )
 
 
-class _Counter:
-    """Submission times per link in the last hour."""
-
-    def __init__(self) -> None:
-        self.times: dict[int, deque[float]] = {}
-        self.lock = threading.Lock()
-
-
-_counters: weakref.WeakKeyDictionary[Database, _Counter] = weakref.WeakKeyDictionary()
-_counters_lock = threading.Lock()
-
-
 def count_submission(services: Services, link: OpenLink) -> None:
     """Count one submission through ``link``, or refuse it with 429 past the limit."""
-    with _counters_lock:
-        counter = _counters.setdefault(services.db, _Counter())
     limit = services.settings.public_link_submissions_per_hour
-    now = time.monotonic()
     assert link.actor.id is not None
-    with counter.lock:
-        times = counter.times.setdefault(link.actor.id, deque())
-        while times and times[0] <= now - WINDOW_SECONDS:
-            times.popleft()
-        if len(times) >= limit:
-            wait = max(1, math.ceil(times[0] + WINDOW_SECONDS - now))
+    key = f"public_link:{link.actor.id}"
+    now = time.time()
+    with services.db.write() as session:
+        attempts.take_turns(session, key)
+        count, oldest = attempts.recent(session, [key], since=now - WINDOW_SECONDS).get(
+            key, (0, now)
+        )
+        if count >= limit:
+            wait = max(1, math.ceil(oldest + WINDOW_SECONDS - now))
             raise problems.Problem(
                 "429.1",
                 "This link has taken as many submissions as it may in an hour. Please wait.",
                 {"retryAfter": wait},
                 headers={"Retry-After": str(wait)},
             )
-        times.append(now)
+        attempts.add(session, [key], at=now)

@@ -4,8 +4,9 @@ Each failed password check counts against the account (the email, in any case) a
 against the caller's address. Once either has had too many failures within the window,
 further attempts are refused with 429 and a ``Retry-After`` until the oldest failure
 leaves the window; the password is not even checked, so guessing gains nothing. A
-successful log-in clears the account's count. Counts live in memory, one set per
-database (so per server process and per test); a restart forgets them.
+successful log-in clears the account's count. The failures are rows in the database
+(`server.store.attempts`), so every server process on every machine counts them together
+and a restart forgets nothing; what a limiter holds is only its limits and its clock.
 
 The caller's address comes from `client_address`, a context variable the HTTP layer
 sets for each request (behind a trusted proxy, the forwarded client address).
@@ -17,12 +18,12 @@ import math
 import threading
 import time
 import weakref
-from collections import deque
 from collections.abc import Callable
 from contextvars import ContextVar
 
 from server.domain import Services
 from server.problems import too_many_attempts
+from server.store import attempts
 from server.store.database import Database
 
 ACCOUNT_FAILURES = 10
@@ -33,7 +34,8 @@ client_address: ContextVar[str | None] = ContextVar("jaring_client_address", def
 
 
 class LoginLimiter:
-    """Sliding windows of failure times, keyed by ``account:…`` and ``address:…``."""
+    """The limits on failed log-ins under ``account:…`` and ``address:…``, and the clock
+    (seconds since the epoch) their sliding windows are measured with."""
 
     def __init__(
         self,
@@ -45,39 +47,33 @@ class LoginLimiter:
     ) -> None:
         self.limits = {"account": account_failures, "address": address_failures}
         self.window = window_seconds
-        self._clock = clock or time.monotonic
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
+        self._clock = clock or time.time
 
-    def check(self, email: str, address: str | None) -> None:
+    def check(self, db: Database, email: str, address: str | None) -> None:
         """Raise 429 if the account or the address is over its limit."""
         now = self._clock()
+        keys = self._keys(email, address)
+        with db.read() as session:
+            counts = attempts.recent(session, [key for _, key in keys], since=now - self.window)
         wait = 0.0
-        with self._lock:
-            for kind, key in self._keys(email, address):
-                times = self._recent(key, now)
-                if len(times) >= self.limits[kind]:
-                    wait = max(wait, times[0] + self.window - now)
+        for kind, key in keys:
+            count, oldest = counts.get(key, (0, now))
+            if count >= self.limits[kind]:
+                wait = max(wait, oldest + self.window - now)
         if wait > 0:
             raise too_many_attempts(max(1, math.ceil(wait)))
 
-    def failed(self, email: str, address: str | None) -> None:
-        now = self._clock()
-        with self._lock:
-            if len(self._failures) > 100_000:
-                self._failures.clear()
-            for _kind, key in self._keys(email, address):
-                self._recent(key, now).append(now)
+    def failed(self, db: Database, email: str, address: str | None) -> None:
+        with db.write() as session:
+            attempts.add(session, [key for _, key in self._keys(email, address)], at=self._clock())
 
-    def succeeded(self, email: str) -> None:
-        with self._lock:
-            self._failures.pop(f"account:{email.strip().lower()}", None)
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._failures.setdefault(key, deque())
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        return times
+    def succeeded(self, db: Database, email: str) -> None:
+        key = self._keys(email, None)[0][1]
+        with db.read() as session:
+            if not attempts.any_under(session, key):
+                return  # the usual case: no write for a log-in that never failed
+        with db.write() as session:
+            attempts.forget(session, key)
 
     @staticmethod
     def _keys(email: str, address: str | None) -> list[tuple[str, str]]:
@@ -92,7 +88,7 @@ _limiters_lock = threading.Lock()
 
 
 def limiter_for(services: Services) -> LoginLimiter:
-    """The login limiter of this database (one per server process, one per test)."""
+    """The limits used with this database (the defaults, or a test's own)."""
     with _limiters_lock:
         limiter = _limiters.get(services.db)
         if limiter is None:
@@ -101,15 +97,15 @@ def limiter_for(services: Services) -> LoginLimiter:
 
 
 def before_attempt(services: Services, email: str) -> None:
-    limiter_for(services).check(email, client_address.get())
+    limiter_for(services).check(services.db, email, client_address.get())
 
 
 def after_attempt(services: Services, email: str, *, ok: bool) -> None:
     limiter = limiter_for(services)
     if ok:
-        limiter.succeeded(email)
+        limiter.succeeded(services.db, email)
     else:
-        limiter.failed(email, client_address.get())
+        limiter.failed(services.db, email, client_address.get())
 
 
 def use_limiter(services: Services, limiter: LoginLimiter) -> None:

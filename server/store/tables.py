@@ -425,3 +425,16 @@ class AtlasWithdrawal(SQLModel, table=True):
     reason: str = Field(max_length=20)
     actor_id: int | None = Field(default=None, foreign_key="actors.id")
     withdrawn_at: datetime
+
+
+class LimitedAttempt(SQLModel, table=True):
+    """One attempt counted against a limit that every server process shares: a failed
+    log-in (under ``account:…`` and ``address:…``) or a submission through a public link
+    (``public_link:…``). Rows older than the longest window are deleted as new ones come."""
+
+    __tablename__ = "limited_attempts"
+    __table_args__ = (Index("ix_limited_attempts_key_at", "key", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=330)
+    # Seconds since the epoch, from the limiter's clock: every machine's wall clock.
+    at: float = Field(index=True)

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from server.cli import default_workers
 from server.domain import Services
 from server.domain.access import SYSTEM
 from server.domain.accounts import log_in
@@ -147,6 +148,9 @@ def test_scripts_serve_in_a_terminal_from_first_prompt_to_a_signed_in_coordinato
         terminal.type("sandi-pertama-kali")
         screen = terminal.expect(f"Jaring on http://127.0.0.1:{port}", timeout=300)
         assert "form ess_profil_inisiatif version" in screen
+        # The README's command uses every core: one server process each.
+        cores = default_workers()
+        assert (f"with {cores} worker processes" in screen) == (cores > 1), screen
         assert "Scan this with ODK Collect" in screen
         assert "Console for coordinators, in a browser: http://10.0.0.5:8080/" in screen
         assert f"(on this computer: http://127.0.0.1:{port}/)" in screen

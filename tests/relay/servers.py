@@ -27,6 +27,7 @@ def server_env(database_url: str | None, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JARING_", "DATABASE_URL"))}
     if database_url:
         env["DATABASE_URL"] = database_url
+    env["JARING_WORKERS"] = "1"  # one process per server, as the hub and the centre
     env.update(extra)
     return env
 

@@ -104,6 +104,9 @@ def server_env(settings: Settings, **extra: str) -> dict[str, str]:
         env["DATABASE_URL"] = settings.database_url
     env["JARING_DATA_DIR"] = str(settings.data_dir)
     env.pop("JARING_BLOB_STORE", None)
+    # One process, so that SIGKILL of the process a test holds is a machine's power cut;
+    # a test of several processes asks for them.
+    env["JARING_WORKERS"] = "1"
     if settings.blob_store:
         env["JARING_BLOB_STORE"] = settings.blob_store
     env.update(extra)

@@ -440,7 +440,7 @@ async def public_submission(
     """A submission through a public link, by the link's actor, within the link's limit."""
     try:
         link = await run_in_threadpool(public_links.open_link, services, token)
-        public_links.count_submission(services, link)
+        await run_in_threadpool(public_links.count_submission, services, link)
         async with submission_parts(request, services) as (xml, files):
             result = await run_in_threadpool(
                 submissions.ingest,

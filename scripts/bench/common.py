@@ -274,6 +274,13 @@ def create_admin(data_dir: Path, database_url: str | None) -> None:
     )
 
 
+def default_workers() -> int:
+    """What ``jaring serve`` runs without ``--workers``: one process per core."""
+    from server.cli import default_workers as serve_default
+
+    return serve_default()
+
+
 def start_jaring(
     data_dir: Path,
     database_url: str | None,

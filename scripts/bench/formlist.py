@@ -1,7 +1,7 @@
 """Form list and form download: 100 published forms, 16 phones, Jaring against the floor.
 
     .venv/bin/python scripts/bench/formlist.py [--db sqlite|postgresql] [--forms 100]
-        [--phones 16] [--seconds 10] [--tool auto|wrk|python] [--workers 1]
+        [--phones 16] [--seconds 10] [--tool auto|wrk|python] [--workers N]
 
 ``jaring serve`` runs in a temporary data folder with ``--forms`` forms published and an
 app user assigned to all of them; the phones ask for ``formList`` (as ODK Collect does on
@@ -29,7 +29,12 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--tool", choices=["auto", "wrk", "python"], default="auto")
-    parser.add_argument("--workers", type=int, default=1, help="server processes, each server")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=common.default_workers(),
+        help="server processes, each server (default: as jaring serve, one per core)",
+    )
     args = parser.parse_args()
     tool = common.choose_tool(args.tool)
     load: dict[str, Any] = dict(connections=args.phones, seconds=args.seconds, prefix="")

@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/bench/ingest.py [--db sqlite|postgresql] [--phones 16]
         [--seconds 10] [--photo] [--blobs files|postgres|both] [--tool auto|wrk|python]
-        [--workers 1]
+        [--workers N]
 
 Each phone is one kept-alive connection sending one submission at a time (about 2 KB of
 XML; with ``--photo`` also a distinct 200 KB photo), every one with its own instanceID.
@@ -38,7 +38,12 @@ def main() -> int:
     parser.add_argument("--photo", action="store_true", help="one 200 KB photo per submission")
     parser.add_argument("--blobs", choices=["files", "postgres", "both"], default=None)
     parser.add_argument("--tool", choices=["auto", "wrk", "python"], default="auto")
-    parser.add_argument("--workers", type=int, default=1, help="server processes, each server")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=common.default_workers(),
+        help="server processes, each server (default: as jaring serve, one per core)",
+    )
     args = parser.parse_args()
     if args.blobs == "both":
         if args.db != "postgresql":

@@ -392,6 +392,65 @@ def add_property(
         store.touch(session, dataset_id=dataset.id, now=now)
 
 
+def delete_property(
+    services: Services, actor: Actor, *, project_id: int, name: str, property_name: str
+) -> None:
+    """Delete a published property that no form's published version saves to and no
+    entity holds a value for (409.22 otherwise, naming what stands in the way)."""
+    get_project(services, actor, project_id)
+    with services.db.write() as session:
+        dataset = _dataset(session, actor, project_id, name, DATASET_UPDATE)
+        assert dataset.id is not None
+        found = [
+            p
+            for p in store.properties_of(session, dataset_id=dataset.id)
+            if p.name == property_name and p.published_at is not None
+        ]
+        if not found:
+            raise problems.not_found()
+        prop = found[0]
+        assert prop.id is not None
+        prerequisites: dict[str, Any] = {}
+        writing = store.property_forms(session, property_id=prop.id)
+        if writing:
+            names = {
+                f.id: store.form_def_name(session, form_def_id=f.current_def_id) for f in writing
+            }
+            prerequisites["dependentForms"] = {
+                "message": "You can't delete this property because there are Form(s) writing to it",
+                "details": {
+                    "forms": [
+                        {"formName": names.get(f.id), "xmlFormId": f.xml_form_id} for f in writing
+                    ]
+                },
+            }
+        total, sample = store.entities_with_value(session, dataset_id=dataset.id, name=prop.name)
+        if total:
+            prerequisites["nonEmptyEntities"] = {
+                "message": "You can't delete this property because there are Entity(ies) with"
+                f" the non-empty value for the '{prop.name}'",
+                "details": {
+                    "totalCount": total,
+                    "entities": [{"uuid": uuid, "label": label} for uuid, label in sample],
+                },
+            }
+        if prerequisites:
+            raise problems.Problem(
+                "409.22",
+                f'Prerequisites for deleting the property "{prop.name}" are not met.',
+                {"propertyName": prop.name, "prerequisites": prerequisites},
+            )
+        store.delete_property(session, property_id=prop.id)
+        audits.record(
+            session,
+            actor,
+            "dataset.update.property.delete",
+            f"dataset:{dataset.id}",
+            {"properties": [prop.name]},
+        )
+        store.touch(session, dataset_id=dataset.id, now=utcnow())
+
+
 def delete_dataset(services: Services, actor: Actor, *, project_id: int, name: str) -> None:
     """Delete a dataset no form writes to or reads (409.21 otherwise)."""
     get_project(services, actor, project_id)

@@ -196,7 +196,20 @@ def get_entity(
     get_project(services, actor, project_id)
     with services.db.read() as session:
         dataset = _dataset(session, actor, project_id, name, DATASET_LIST)
-        return _entity_view(session, dataset, uuid)
+        view = _entity_view(session, dataset, uuid)
+        names = set(_property_names(session, dataset))
+        return EntityView(view.entity, _visible(view.current, names))
+
+
+def _visible(entity_def: EntityDef, names: set[str]) -> EntityDef:
+    """The version as it is shown: without the values of properties since deleted (as
+    Central shows it). A copy apart from the session when anything is left out, so that
+    nothing stored changes."""
+    if all(key in names for key in entity_def.data):
+        return entity_def
+    columns = {field: getattr(entity_def, field) for field in EntityDef.model_fields}
+    columns["data"] = {k: v for k, v in entity_def.data.items() if k in names}
+    return EntityDef(**columns)
 
 
 def _entity_view(
@@ -538,7 +551,9 @@ def entity_versions(
     with services.db.read() as session:
         dataset = _dataset(session, actor, project_id, name, DATASET_LIST)
         view = _entity_view(session, dataset, uuid)
-        return view.entity, store.defs_of(session, entity_id=view.entity.id or 0)
+        names = set(_property_names(session, dataset))
+        versions = store.defs_of(session, entity_id=view.entity.id or 0)
+        return view.entity, [_visible(version, names) for version in versions]
 
 
 def last_resolved_def(

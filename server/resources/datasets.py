@@ -253,6 +253,16 @@ def add_property(
     return {"success": True}
 
 
+@router.delete(DATASET + "/properties/{property_name}")
+def delete_property(
+    services: ServicesDep, actor: ActorDep, project_id: DatabaseId, name: str, property_name: str
+) -> dict[str, bool]:
+    datasets.delete_property(
+        services, actor, project_id=project_id, name=name, property_name=property_name
+    )
+    return {"success": True}
+
+
 @router.get(DATASET + "/entities")
 def list_entities(
     request: Request,

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy import func, update
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
 from server.store.tables import (
@@ -181,6 +181,40 @@ def property_forms(session: Session, *, property_id: int) -> list[Form]:
             .order_by(col(Form.xml_form_id))
         ).all()
     )
+
+
+def delete_property(session: Session, *, property_id: int) -> None:
+    """The property and the record of which old form versions saved to it."""
+    session.execute(
+        delete(DatasetPropertyField).where(col(DatasetPropertyField.property_id) == property_id)
+    )
+    session.execute(delete(DatasetProperty).where(col(DatasetProperty.id) == property_id))
+
+
+def entities_with_value(
+    session: Session, *, dataset_id: int, name: str, sample: int = 3
+) -> tuple[int, list[tuple[str, str]]]:
+    """How many live entities hold a non-blank value for property ``name`` in their
+    current version, and the uuid and label of the first ``sample`` of them."""
+    rows = session.exec(
+        select(Entity.uuid, EntityDef.label, EntityDef.data)
+        .join(EntityDef, col(EntityDef.entity_id) == col(Entity.id))
+        .where(
+            col(Entity.dataset_id) == dataset_id,
+            col(Entity.deleted_at).is_(None),
+            col(EntityDef.current).is_(True),
+        )
+        .order_by(col(Entity.id))
+        .execution_options(yield_per=1000)
+    )
+    total = 0
+    found: list[tuple[str, str]] = []
+    for uuid, label, data in rows:
+        if str((data or {}).get(name) or "").strip():
+            total += 1
+            if len(found) < sample:
+                found.append((uuid, label))
+    return total, found
 
 
 def property_fields(session: Session, *, dataset_id: int) -> list[tuple[str, str, int]]:

@@ -294,3 +294,66 @@ def test_a_dataset_no_form_uses_can_be_deleted(
     assert upload(client, admin_headers, project_id, update_form()).status_code == 200
     refused = client.delete(trees, headers=admin_headers)
     assert refused.status_code == 409 and refused.json()["code"] == 409.21
+
+
+def test_a_property_is_deleted_once_no_form_writes_it_and_no_entity_holds_a_value(
+    client: httpx.Client, admin_headers: dict[str, str], project_id: int, trees: str
+) -> None:
+    from tests.entities.builders import create_form, upload
+
+    uuid = "12345678-1234-4123-8234-123456789abc"
+    made = client.post(
+        f"{trees}/entities",
+        json={"uuid": uuid, "label": "Mangga", "data": {"species": "mangga", "height": "10m"}},
+        headers=admin_headers,
+    )
+    assert made.status_code == 200, made.text
+    assert client.delete(f"{trees}/properties/tinggi", headers=admin_headers).status_code == 404
+    held = client.delete(f"{trees}/properties/height", headers=admin_headers)
+    assert _problem(held) == 409.22
+    assert held.json()["details"]["propertyName"] == "height"
+    blocking = held.json()["details"]["prerequisites"]["nonEmptyEntities"]
+    assert "non-empty" in blocking["message"]
+    assert blocking["details"] == {"totalCount": 1, "entities": [{"uuid": uuid, "label": "Mangga"}]}
+
+    cleared = client.patch(
+        f"{trees}/entities/{uuid}",
+        params={"baseVersion": 1},
+        json={"data": {"height": " "}},
+        headers=admin_headers,
+    )
+    assert cleared.status_code == 200, cleared.text
+    deleted = client.delete(f"{trees}/properties/height", headers=admin_headers)
+    assert deleted.status_code == 200 and deleted.json() == {"success": True}
+
+    # Gone from what is read (the stored versions keep what they held)...
+    entity = client.get(f"{trees}/entities/{uuid}", headers=admin_headers).json()
+    assert entity["currentVersion"]["data"] == {"species": "mangga"}
+    versions = client.get(f"{trees}/entities/{uuid}/versions", headers=admin_headers).json()
+    assert all("height" not in v["data"] for v in versions)
+    assert [p["name"] for p in client.get(trees, headers=admin_headers).json()["properties"]] == [
+        "species"
+    ]
+    csv = client.get(f"{trees}/entities.csv", headers=admin_headers).text
+    assert csv.splitlines()[0].split(",")[:3] == ["__id", "label", "species"]
+    assert "height" not in csv
+    # ...no new value can be written to it, and it is recorded.
+    refused = client.post(
+        f"{trees}/entities",
+        json={"label": "Jambu", "data": {"species": "jambu", "height": "2m"}},
+        headers=admin_headers,
+    )
+    assert refused.status_code == 400, refused.text
+    audits = client.get("/v1/audits", headers=admin_headers).json()
+    deletion = [a for a in audits if a["action"] == "dataset.update.property.delete"]
+    assert [a["details"] for a in deletion] == [{"properties": ["height"]}]
+    # It may be made again.
+    again = client.post(f"{trees}/properties", json={"name": "height"}, headers=admin_headers)
+    assert again.status_code == 200, again.text
+
+    # A property a published form saves to stays.
+    assert upload(client, admin_headers, project_id, create_form()).status_code == 200
+    written = client.delete(f"{trees}/properties/species", headers=admin_headers)
+    assert _problem(written) == 409.22
+    forms = written.json()["details"]["prerequisites"]["dependentForms"]["details"]["forms"]
+    assert forms == [{"formName": "tree_registration", "xmlFormId": "tree_registration"}]

@@ -337,6 +337,8 @@ def test_a_property_is_deleted_once_no_form_writes_it_and_no_entity_holds_a_valu
     csv = client.get(f"{trees}/entities.csv", headers=admin_headers).text
     assert csv.splitlines()[0].split(",")[:3] == ["__id", "label", "species"]
     assert "height" not in csv
+    odata = client.get(f"{trees}.svc/Entities", headers=admin_headers).json()
+    assert odata["value"][0]["species"] == "mangga" and "height" not in odata["value"][0]
     # ...no new value can be written to it, and it is recorded.
     refused = client.post(
         f"{trees}/entities",

@@ -18,6 +18,7 @@ from typing import Any
 
 from server import problems
 from server.data import odata_filter as f
+from server.data import text_search
 from server.domain import Services
 from server.domain.access import Actor
 from server.domain.datasets import dataset_for, published_properties
@@ -101,6 +102,7 @@ def query_entities(
     context_url: str,
     next_url: Any,
     orderby: str | None = None,
+    search: str | None = None,
 ) -> EntityPage:
     """A page of ``Entities``; ``next_url(skiptoken=…)`` or, under an ``$orderby``, whose
     order a uuid cannot resume, ``next_url(skip=…)`` builds the ``@odata.nextLink``."""
@@ -109,7 +111,7 @@ def query_entities(
 
     dataset = dataset_for(services, actor, project_id=project_id, name=name)
     properties = published_properties(services, dataset)
-    expr = f.parse_filter(filter_text, FIELDS)
+    keep = row_filter(filter_text, search)
     order = f.parse_orderby(orderby, FIELDS)
     selected = _selection(select, properties)
     after_uuid: str | None = None
@@ -132,7 +134,7 @@ def query_entities(
         for entity in store.iterate_entities(
             services.db.read, dataset_id=dataset.id or 0, order=order
         ):
-            if expr is not None and not _truthy(_evaluate(expr, entity)):
+            if keep is not None and not keep(entity):
                 continue
             matched += 1
             if not passed_token:
@@ -158,13 +160,20 @@ def query_entities(
     return EntityPage(rows=rows(), footer=footer)
 
 
-def row_filter(filter_text: str | None) -> Any:
-    """``$filter`` as a test of one entity row (None when there is no filter); a bad
-    filter is refused here, before anything is streamed."""
+def row_filter(filter_text: str | None, search_text: str | None = None) -> Any:
+    """``$filter`` and ``$search`` as a test of one entity row (None when there are
+    neither); a bad filter is refused here, before anything is streamed."""
     expr = f.parse_filter(filter_text, FIELDS)
-    if expr is None:
+    search = text_search.parse_search(search_text)
+    if expr is None and search is None:
         return None
-    return lambda row: _truthy(_evaluate(expr, row))
+
+    def keep(row: EntityRow) -> bool:
+        if expr is not None and not _truthy(_evaluate(expr, row)):
+            return False
+        return search is None or text_search.matches(search, [row.label, *row.data.values()])
+
+    return keep
 
 
 def _selection(select: str | None, properties: list[str]) -> list[str] | None:

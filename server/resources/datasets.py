@@ -101,9 +101,10 @@ def entities_csv(
     request: Request, services: ServicesDep, actor: ActorDep, project_id: DatabaseId, name: str
 ) -> Response:
     """Central's analyst CSV: ``__id,label,<props>,__createdAt,…,__version``, with
-    ``$filter`` as on OData."""
+    ``$filter`` and ``$search`` as on OData."""
     dataset = datasets.dataset_for(services, actor, project_id=project_id, name=name)
-    keep = entity_odata.row_filter(request.query_params.get("$filter"))
+    query = request.query_params
+    keep = entity_odata.row_filter(query.get("$filter"), query.get("$search"))
     etag = f'"{datasets.list_hash(dataset)}"'
     if keep is None and request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers={"ETag": etag})
@@ -185,6 +186,7 @@ async def odata_entities(
         filter_text=query.get("$filter"),
         orderby=query.get("$orderby"),
         select=query.get("$select"),
+        search=query.get("$search"),
         context_url=f"{url}/$metadata",
         next_url=next_link,
     )

@@ -123,7 +123,9 @@ def manifest_response(
                     name=attachment.name,
                     md5=datasets.list_hash(dataset, datasets.list_owner(dataset, actor)),
                     download_url=url,
-                    type="entityList",
+                    # Collect keeps its offline creates only in a list that needs no
+                    # approval (Central 2025.2).
+                    type="approvalEntityList" if dataset.approval_required else "entityList",
                     integrity_url=integrity,
                 )
             )

@@ -108,6 +108,19 @@ def test_collect_reads_the_list_with_centrals_columns_etag_and_manifest_hash(
     manifest_after = client.get(f"{phone}/forms/tree_update/manifest", headers=OPENROSA).text
     assert changed.headers["etag"].strip('"') in manifest_after
 
+    # A list whose creates wait for approval is named so: Collect then keeps no offline
+    # creates in it (Central 2025.2).
+    approval = client.patch(
+        f"/v1/projects/{project_id}/datasets/trees",
+        json={"approvalRequired": True},
+        headers=admin_headers,
+    )
+    assert approval.status_code == 200, approval.text
+    manifest_approval = client.get(f"{phone}/forms/tree_update/manifest", headers=OPENROSA).text
+    assert '<mediaFile type="approvalEntityList"><filename>trees.csv</filename>' in (
+        manifest_approval
+    )
+
 
 def test_integrity_reports_deleted_entities(
     client: httpx.Client, admin_headers: dict[str, str], project_id: int

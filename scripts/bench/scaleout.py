@@ -1,14 +1,17 @@
 """Scale-out: two ``jaring serve`` processes on one PostgreSQL against one process.
 
-    .venv/bin/python scripts/bench/scaleout.py [--phones 16] [--seconds 10]
+    .venv/bin/python scripts/bench/scaleout.py [--phones 16] [--seconds 10] [--photo]
         [--tool auto|wrk|python]
 
 Both runs use the same load: two load-tool processes, each with half the phones, send
 the *same* sequence of instanceIDs at the same pace, so every submission arrives twice at
 about the same moment, as when a phone retries after a lost acknowledgement (both
 answers must be 201: the second is a resend). First both load processes drive one
-server; then one drives each of two servers sharing the database and the data folder,
-so the round-robin is by connection across the two ports. Each run is checked: every
+server; then one drives each of two servers sharing the database, each with a data
+folder of its own (two machines: no shared disk, the blobs in PostgreSQL), so the
+round-robin is by connection across the two ports. Each server is one process
+(``--workers 1``): the ratio is what a second process, or machine, adds. ``--photo``
+adds a distinct 200 KB photo to every submission. Each run is checked: every
 acknowledged instanceID stored exactly once, nothing stored that was never sent.
 """
 
@@ -28,6 +31,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--tool", choices=["auto", "wrk", "python"], default="auto")
+    parser.add_argument("--photo", action="store_true", help="one 200 KB photo per submission")
     args = parser.parse_args()
     tool = common.choose_tool(args.tool)
     half = max(1, args.phones // 2)
@@ -36,18 +40,22 @@ def main() -> int:
     with common.workspace("scaleout") as folder, common.database("postgresql") as database_url:
         print(
             f"scale-out on postgresql: {2 * half} phones as two loads of {half}, every"
-            f" instanceID sent twice at once, {args.seconds:g} s; load tool {tool}"
+            f" instanceID sent twice at once, {args.seconds:g} s; load tool {tool};"
+            f" {'2 KB XML + one 200 KB photo' if args.photo else '2 KB XML'}, blobs in"
+            " PostgreSQL, a data folder per server"
         )
         print(common.machine(folder))
-        data_dir = folder / "data"
+        data_dir = folder / "data-a"
         common.create_admin(data_dir, database_url)
-        first = common.start_jaring(data_dir, database_url, name="jaring-a")
+        first = common.start_jaring(data_dir, database_url, name="jaring-a", blob_store="postgres")
         with common.running(first):
             site = common.prepare_site(first.url, [common.bench_xform()])
-            spec = common.submit_spec(folder, f"{site.collect_path()}/submission")
+            spec = common.submit_spec(folder, f"{site.collect_path()}/submission", photo=args.photo)
             _twins(tool, [first, first], folder, spec, half, args.warmup, "uuid:warm1-")
             one = _twins(tool, [first, first], folder, spec, half, args.seconds, "uuid:one-")
-            second = common.start_jaring(data_dir, database_url, name="jaring-b")
+            second = common.start_jaring(
+                folder / "data-b", database_url, name="jaring-b", blob_store="postgres"
+            )
             with common.running(second):
                 pair = [first, second]
                 _twins(tool, pair, folder, spec, half, args.warmup, "uuid:warm2-")

@@ -232,15 +232,41 @@ def dataset_for(
 
 
 def list_datasets(
-    services: Services, actor: Actor, *, project_id: int
+    services: Services, actor: Actor, *, project_id: int, deleted: bool = False
 ) -> list[tuple[Dataset, tuple[int, datetime | None, int]]]:
+    """The project's datasets with their counts, or (``deleted``) those in its trash."""
     get_project(services, actor, project_id)
     actor.require(DATASET_LIST, project_id=project_id)
     with services.db.read() as session:
         return [
             (d, store.entity_counts(session, dataset_id=d.id or 0))
-            for d in store.list_datasets(session, project_id=project_id)
+            for d in store.list_datasets(session, project_id=project_id, deleted=deleted)
         ]
+
+
+def deleted_name(dataset: Dataset) -> str:
+    """The name a deleted dataset had (it is kept as ``{id}:{name}`` to free the name)."""
+    prefix = f"{dataset.id}:"
+    return dataset.name[len(prefix) :] if dataset.name.startswith(prefix) else dataset.name
+
+
+def deleted_dataset(
+    services: Services, actor: Actor, *, project_id: int, dataset_id: int
+) -> Dataset:
+    """A dataset of the project's trash, by its id (Central's trash routes use ids, as a
+    deleted dataset's name may be taken again)."""
+    get_project(services, actor, project_id)
+    actor.require(DATASET_LIST, project_id=project_id)
+    with services.db.read() as session:
+        dataset = session.get(Dataset, dataset_id)
+    if (
+        dataset is None
+        or dataset.project_id != project_id
+        or dataset.deleted_at is None
+        or dataset.published_at is None
+    ):
+        raise problems.not_found()
+    return dataset
 
 
 def view_dataset(services: Services, actor: Actor, *, project_id: int, name: str) -> DatasetView:

@@ -80,12 +80,43 @@ def entity_list_response(
 
 @router.get("/projects/{project_id}/datasets")
 def list_datasets(
-    request: Request, services: ServicesDep, actor: ActorDep, project_id: DatabaseId
+    request: Request,
+    services: ServicesDep,
+    actor: ActorDep,
+    project_id: DatabaseId,
+    deleted: str | None = None,
 ) -> list[dict[str, Any]]:
-    found = datasets.list_datasets(services, actor, project_id=project_id)
+    in_trash = flag(deleted, name="deleted")
+    found = datasets.list_datasets(services, actor, project_id=project_id, deleted=in_trash)
+    if in_trash:
+        # With its id, which the trash's routes take, and the name it had.
+        return [
+            {
+                "id": d.id,
+                **(dataset_extended_json(d, counts) if extended(request) else dataset_json(d)),
+                "name": datasets.deleted_name(d),
+            }
+            for d, counts in found
+        ]
     if extended(request):
         return [dataset_extended_json(d, counts) for d, counts in found]
     return [dataset_json(d) for d, _ in found]
+
+
+@router.get("/projects/{project_id}/trash/datasets/{dataset_id}/entities.csv")
+def deleted_entities_csv(
+    services: ServicesDep, actor: ActorDep, project_id: DatabaseId, dataset_id: DatabaseId
+) -> Response:
+    """A deleted dataset's entities, as ``entities.csv`` was, to keep before it is gone."""
+    dataset = datasets.deleted_dataset(
+        services, actor, project_id=project_id, dataset_id=dataset_id
+    )
+    filename = f"{datasets.deleted_name(dataset)}-deleted.csv"
+    return StreamingResponse(
+        csv_lines(datasets.stream_analyst_rows(services, dataset)),
+        media_type=CSV_MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 @router.post("/projects/{project_id}/datasets")

@@ -50,14 +50,16 @@ def dataset_by_name_any_case(session: Session, *, project_id: int, name: str) ->
     ).first()
 
 
-def list_datasets(session: Session, *, project_id: int) -> list[Dataset]:
+def list_datasets(session: Session, *, project_id: int, deleted: bool = False) -> list[Dataset]:
+    """The project's published datasets, or (``deleted``) those in its trash."""
+    state = col(Dataset.deleted_at).is_not(None) if deleted else col(Dataset.deleted_at).is_(None)
     return list(
         session.exec(
             select(Dataset)
             .where(
                 col(Dataset.project_id) == project_id,
                 col(Dataset.published_at).is_not(None),
-                col(Dataset.deleted_at).is_(None),
+                state,
             )
             .order_by(col(Dataset.name))
         ).all()

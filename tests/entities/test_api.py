@@ -289,11 +289,47 @@ def test_a_dataset_no_form_uses_can_be_deleted(
 ) -> None:
     from tests.entities.builders import update_form, upload
 
+    made = client.post(
+        f"{trees}/entities",
+        json={"label": "Mangga", "data": {"species": "mangga", "height": "3"}},
+        headers=admin_headers,
+    )
+    assert made.status_code == 200, made.text
     assert client.delete(trees, headers=admin_headers).json() == {"success": True}
     assert client.get(trees, headers=admin_headers).status_code == 404
+    # The trash: listed with the id its routes take, and its entities still readable.
+    datasets = f"/v1/projects/{project_id}/datasets"
+    assert client.get(datasets, headers=admin_headers).json() == []
+    [trashed] = client.get(datasets, params={"deleted": "true"}, headers=admin_headers).json()
+    assert trashed["name"] == "trees" and trashed["deletedAt"] is not None
+    kept = client.get(
+        f"/v1/projects/{project_id}/trash/datasets/{trashed['id']}/entities.csv",
+        headers=admin_headers,
+    )
+    assert kept.status_code == 200, kept.text
+    assert kept.headers["content-disposition"] == 'attachment; filename="trees-deleted.csv"'
+    assert kept.text.splitlines()[0].startswith("__id,label,species,height,")
+    assert kept.text.splitlines()[1].split(",")[1:4] == ["Mangga", "mangga", "3"]
+    assert (
+        client.get(
+            f"/v1/projects/{project_id}/trash/datasets/{trashed['id'] + 99}/entities.csv",
+            headers=admin_headers,
+        ).status_code
+        == 404
+    )
     assert upload(client, admin_headers, project_id, update_form()).status_code == 200
     refused = client.delete(trees, headers=admin_headers)
     assert refused.status_code == 409 and refused.json()["code"] == 409.21
+    # The name is free again: a new list of that name, the old one still in the trash.
+    live = client.get(datasets, headers=admin_headers).json()
+    assert [d["name"] for d in live] == ["trees"] and "id" not in live[0]
+    assert (
+        client.get(
+            f"/v1/projects/{project_id}/trash/datasets/{trashed['id']}/entities.csv",
+            headers=admin_headers,
+        ).status_code
+        == 200
+    )
 
 
 def test_a_property_is_deleted_once_no_form_writes_it_and_no_entity_holds_a_value(

@@ -8,6 +8,7 @@ manager, a pipe) where it makes a random password and prints it once.
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import httpx
@@ -28,7 +29,7 @@ SCRIPTS = REPOSITORY / "scripts"
 @pytest.fixture
 def env(settings: Settings) -> dict[str, str]:
     environment = server_env(settings, JARING_PUBLIC_URL="http://10.0.0.5:8080")
-    for name in ("JARING_ADMIN_EMAIL", "JARING_ADMIN_PASSWORD", "JARING_PORT"):
+    for name in ("JARING_ADMIN_EMAIL", "JARING_ADMIN_PASSWORD", "JARING_PORT", "JARING_WORKERS"):
         environment.pop(name, None)
     return environment
 
@@ -159,7 +160,16 @@ def test_scripts_serve_in_a_terminal_from_first_prompt_to_a_signed_in_coordinato
         phone_url = server_url.replace("http://10.0.0.5:8080", origin)
         with httpx.Client(timeout=30) as http:
             terminal.expect("Uvicorn running on", timeout=120)
-            assert http.get(f"{origin}/healthz").status_code == 200
+            # The worker processes may still be starting when the supervisor says so.
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    health = http.get(f"{origin}/healthz")
+                    break
+                except httpx.TransportError:
+                    assert time.monotonic() < deadline, terminal.screen
+                    time.sleep(0.2)
+            assert health.status_code == 200
             signed_in = http.post(
                 f"{origin}/v1/sessions",
                 json={"email": "admin@jaring.local", "password": "sandi-pertama-kali"},

@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from server import problems
+from server.data.credentials import token_digest
 from server.data.encryption import load_public_key, wrapped_key_fits
 from server.data.submission import (
     EncryptedManifest,
@@ -49,14 +50,15 @@ from server.domain.access import (
     SUBMISSION_UPDATE,
     Actor,
 )
-from server.domain.accounts import Credentials, resolve_caller
+from server.domain.accounts import Credentials, app_user_of_row, resolve_caller
 from server.domain.datasets import spec_of_def
 from server.domain.forms import authorised_form, draft_by_token
-from server.domain.projects import require_project
+from server.domain.projects import check_project_access, require_project
 from server.external.blobs import BlobStore, StagedBlob
 from server.store import audits as audit_store
 from server.store import forms as form_store
 from server.store import keys as key_store
+from server.store import phones as phone_store
 from server.store import submissions as store
 from server.store.driver import Driver
 from server.store.tables import Actor as ActorRow
@@ -159,7 +161,7 @@ def ingest(
     if staged.info.deprecated_id is None:
         try:
             # Committed with other submissions arriving at the same moment (one flush).
-            ids = services.db.write_together(staged.insert_new)
+            ids = services.db.write_together(staged.insert_new, one_statement=staged.one_statement)
         except IntegrityError:
             pass  # the form has this instanceID already: `_record` sorts it out
         else:
@@ -201,7 +203,9 @@ async def ingest_async(
     staged.blobs = services.blobs
     if staged.info.deprecated_id is None:
         try:
-            ids = await services.db.write_together_async(staged.insert_new)
+            ids = await services.db.write_together_async(
+                staged.insert_new, one_statement=staged.one_statement
+            )
         except IntegrityError:
             pass
         else:
@@ -296,21 +300,23 @@ class _Staged:
         refuses an instanceID the form has already). Records what `_record` records for
         a new submission; returns the submission's and its version's ids."""
         self.record_blobs(driver)
-        ids = store.insert_new_submission(
+        return store.insert_new_submission(
             driver,
             **self.version_columns(),
             attachments=self.attachment_rows(),
             now=self.now,
+            audit=(
+                "submission.create",
+                {"instanceId": self.info.instance_id, "formId": self.form_id},
+            ),
             draft=self.draft,
         )
-        audits.record(
-            driver,
-            self.actor,
-            "submission.create",
-            f"submission:{ids[0]}",
-            {"instanceId": self.info.instance_id, "formId": self.form_id},
-        )
-        return ids
+
+    @property
+    def one_statement(self) -> bool:
+        """Whether `insert_new` is a single statement (on PostgreSQL): no file to record,
+        no attachment row to add."""
+        return not self.expected and not self.received
 
     def record_blobs(self, driver: Driver) -> None:
         """The received files, recorded in the transaction of the rows naming them."""
@@ -373,9 +379,14 @@ def _stage(
             "form id", info.xml_form_id, "did not match the form ID in the URL"
         )
     with services.db.driver_read() as driver:
-        actor = resolve_caller(services, caller, driver)
-        require_project(driver, actor, project_id)
-        target = _target_definition(driver, services.db.url, actor, project_id, info, draft=draft)
+        actor, form = _caller_and_form(services, driver, caller, project_id, info)
+        if form is None:
+            require_project(driver, actor, project_id)  # 404 or 403 for the project first
+            raise problems.not_found()
+        check_project_access(actor, project_id)
+        target = _target_definition(
+            driver, services.db.url, actor, project_id, form, info, draft=draft
+        )
         public_key = (
             key_store.public_key_of_def(driver, form_def_id=target.form_def_id)
             if info.manifest is not None
@@ -469,20 +480,36 @@ _published_fields: dict[tuple[str, int, str], list[FieldInfo]] = {}
 _PUBLISHED_FIELDS_SIZE = 1000
 
 
+def _caller_and_form(
+    services: Services,
+    driver: Driver,
+    caller: Actor | Credentials,
+    project_id: int,
+    info: SubmissionInfo,
+) -> tuple[Actor, Any | None]:
+    """Who sends the submission and the form it names in a live project (None when there
+    is none): for a phone's app user, one statement reads both."""
+    names = dict(project_id=project_id, xml_form_id=info.xml_form_id, version=info.version)
+    if isinstance(caller, Credentials) and caller.app_user_token is not None:
+        token = caller.app_user_token
+        found = phone_store.app_user_and_form(driver, token_hash=token_digest(token), **names)
+        return app_user_of_row(found.app_user, token), found.form
+    actor = resolve_caller(services, caller, driver)
+    return actor, form_store.form_for_submission(driver, **names)
+
+
 def _target_definition(
     driver: Driver,
     database_url: str,
     actor: Actor,
     project_id: int,
+    form: Any,
     info: SubmissionInfo,
     *,
     draft: bool,
 ) -> _Target:
-    form = form_store.form_for_submission(
-        driver, project_id=project_id, xml_form_id=info.xml_form_id, version=info.version
-    )
-    if form is None:
-        raise problems.not_found()
+    """The definition a submission goes to in ``form`` (a `form_store.form_for_submission`
+    row), once the caller may submit to it."""
     actor.require(SUBMISSION_CREATE, project_id=project_id, form_id=form.id)
     if draft:
         row = form_store.form_def_schema(driver, form_def_id=form.draft_def_id or 0)

@@ -124,22 +124,34 @@ class Database:
         to the server, a fifth of a submission's cost there (+27 % submissions/s without),
         and a phone's lookups (its app user, the project, the form) need no shared snapshot.
         """
+        if not self.is_sqlite:
+            with self._each_statement_alone() as driver:
+                yield driver
+            return
+        pooled = self.engine.raw_connection()
+        try:
+            driver = Driver(pooled.driver_connection, self.engine.dialect, pooled)
+            driver.execute_sql("BEGIN")
+            yield driver
+        finally:
+            pooled.close()  # the pool rolls the transaction back
+
+    @contextmanager
+    def _each_statement_alone(self) -> Iterator[Driver]:
+        """The driver's PostgreSQL connection in autocommit: each statement is its own
+        transaction, committed (durably) when it returns."""
         pooled = self.engine.raw_connection()
         connection = pooled.driver_connection
         try:
-            driver = Driver(connection, self.engine.dialect, pooled)
-            if self.is_sqlite:
-                driver.execute_sql("BEGIN")
-            else:
-                connection.autocommit = True
-            yield driver
+            connection.autocommit = True
+            yield Driver(connection, self.engine.dialect, pooled)
         finally:
-            if not self.is_sqlite and not connection.closed:
+            if not connection.closed:
                 try:
                     connection.autocommit = False  # as the pool's other users expect
                 except Exception:  # noqa: BLE001 - a connection not reset is not reused
                     pooled.invalidate()
-            pooled.close()  # the pool rolls any transaction back
+            pooled.close()
 
     @contextmanager
     def write(self) -> Iterator[Session]:
@@ -161,7 +173,7 @@ class Database:
             if lock is not None:
                 lock.release()
 
-    def write_together(self, work: Callable[[Driver], T]) -> T:
+    def write_together(self, work: Callable[[Driver], T], *, one_statement: bool = False) -> T:
         """``work(driver)`` in a write transaction committed before this returns.
 
         On SQLite it shares the transaction and its commit with whatever other
@@ -169,10 +181,12 @@ class Database:
         this work and is raised here. ``work`` may run twice (when another piece of the
         group fails), so it must do nothing but database work on the driver it is given.
         On PostgreSQL it has a transaction of its own (concurrent commits are already
-        flushed together there).
+        flushed together there); when ``work`` runs a single statement on PostgreSQL
+        (``one_statement``), that statement is the transaction, with no ``BEGIN`` and
+        ``COMMIT`` round trips around it.
         """
         if not self.is_sqlite:
-            return self._commit_alone(work)
+            return self._commit_alone(work, one_statement)
         mine = _Work(work)
         self._waiting.append(mine)
         with self._write_lock:
@@ -182,7 +196,9 @@ class Database:
             raise mine.error
         return mine.result  # type: ignore[return-value]
 
-    async def write_together_async(self, work: Callable[[Driver], T]) -> T:
+    async def write_together_async(
+        self, work: Callable[[Driver], T], *, one_statement: bool = False
+    ) -> T:
         """`write_together` for a caller on an event loop, which it does not block.
 
         The piece joins the waiting group; a worker thread is sent to commit the group
@@ -192,7 +208,7 @@ class Database:
         """
         loop = asyncio.get_running_loop()
         if not self.is_sqlite:
-            return await loop.run_in_executor(None, self._commit_alone, work)
+            return await loop.run_in_executor(None, self._commit_alone, work, one_statement)
         finished: asyncio.Future[None] = loop.create_future()
 
         def settled() -> None:
@@ -221,7 +237,10 @@ class Database:
             if self._waiting:
                 self._commit_waiting()
 
-    def _commit_alone(self, work: Callable[[Driver], T]) -> T:
+    def _commit_alone(self, work: Callable[[Driver], T], one_statement: bool = False) -> T:
+        if one_statement:
+            with self._each_statement_alone() as driver:
+                return work(driver)
         pooled = self.engine.raw_connection()
         try:
             driver = Driver(pooled.driver_connection, self.engine.dialect, pooled)

@@ -9,8 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
+from server.store.audits import insert_audit
 from server.store.driver import Driver, Statement
 from server.store.tables import (
+    Audit,
     Blob,
     Comment,
     Submission,
@@ -308,43 +310,92 @@ def purge_deleted(session: Session, *, deleted_before: datetime) -> int:
 # driver's connection (`server.store.driver`).
 _submissions = Submission.__table__  # type: ignore[attr-defined]
 _submission_defs = SubmissionDef.__table__  # type: ignore[attr-defined]
+_SUBMISSION_COLUMNS = [
+    "form_id",
+    "instance_id",
+    "submitter_id",
+    "device_id",
+    "review_state",
+    "created_at",
+    "draft",
+]
+_SUBMISSION_DEF_COLUMNS = [
+    "submission_id",
+    "form_id",
+    "form_def_id",
+    "instance_id",
+    "xml",
+    "xml_sha256",
+    "instance_name",
+    "submitter_id",
+    "device_id",
+    "user_agent",
+    "current",
+    "fields",
+    "created_at",
+    "local_key",
+    "enc_data_attachment_name",
+    "signature",
+]
 _INSERT_SUBMISSION = Statement(
-    sa.insert(_submissions).returning(_submissions.c.id),
-    columns=[
-        "form_id",
-        "instance_id",
-        "submitter_id",
-        "device_id",
-        "review_state",
-        "created_at",
-        "draft",
-    ],
+    sa.insert(_submissions).returning(_submissions.c.id), columns=_SUBMISSION_COLUMNS
 )
 _INSERT_SUBMISSION_DEF = Statement(
     sa.insert(_submission_defs).returning(_submission_defs.c.id),
-    columns=[
-        "submission_id",
-        "form_id",
-        "form_def_id",
-        "instance_id",
-        "xml",
-        "xml_sha256",
-        "instance_name",
-        "submitter_id",
-        "device_id",
-        "user_agent",
-        "current",
-        "fields",
-        "created_at",
-        "local_key",
-        "enc_data_attachment_name",
-        "signature",
-    ],
+    columns=_SUBMISSION_DEF_COLUMNS,
 )
 _INSERT_ATTACHMENT = Statement(
     sa.insert(SubmissionAttachment.__table__),  # type: ignore[attr-defined]
     columns=["submission_def_id", "name", "blob_sha", "content_type", "enc_index"],
 )
+
+
+def _logged_insert_statement() -> Statement:
+    """A new submission, its first version and its audit entry as one statement (for
+    PostgreSQL, whose data-modifying CTEs make this possible): one round trip where the
+    three inserts were three, and, run on its own, its own transaction, sparing the
+    ``BEGIN`` and ``COMMIT`` round trips as well."""
+
+    def param(table: sa.Table, name: str) -> sa.BindParameter[Any]:
+        return sa.bindparam(name, type_=table.c[name].type)
+
+    audits = Audit.__table__  # type: ignore[attr-defined]
+    new_submission = (
+        sa.insert(_submissions)
+        .values({name: param(_submissions, name) for name in _SUBMISSION_COLUMNS})
+        .returning(_submissions.c.id)
+        .cte("new_submission")
+    )
+    def_columns = [c for c in _SUBMISSION_DEF_COLUMNS if c != "submission_id"]
+    new_def = (
+        sa.insert(_submission_defs)
+        .from_select(
+            ["submission_id", *def_columns],
+            sa.select(
+                new_submission.c.id, *(param(_submission_defs, name) for name in def_columns)
+            ),
+        )
+        .returning(_submission_defs.c.id)
+        .cte("new_def")
+    )
+    audit_entry = sa.insert(audits).from_select(
+        ["actor_id", "action", "actee", "details", "logged_at"],
+        sa.select(
+            sa.bindparam("audit_actor_id", type_=audits.c.actor_id.type),
+            sa.bindparam("audit_action", type_=audits.c.action.type),
+            sa.literal("submission:") + sa.cast(new_submission.c.id, sa.String),
+            sa.bindparam("audit_details", type_=audits.c.details.type),
+            sa.bindparam("audit_logged_at", type_=audits.c.logged_at.type),
+        ),
+    )
+    return Statement(
+        sa.select(new_submission.c.id, new_def.c.id.label("def_id")).add_cte(
+            audit_entry.cte("audit_entry")
+        )
+    )
+
+
+_INSERT_SUBMISSION_LOGGED = _logged_insert_statement()
 
 
 def insert_new_submission(
@@ -362,48 +413,72 @@ def insert_new_submission(
     fields: dict[str, Any],
     attachments: list[tuple[str, str | None, str | None, int | None]],
     now: datetime,
+    audit: tuple[str, dict[str, Any]],
     local_key: str | None = None,
     enc_data_attachment_name: str | None = None,
     signature: str | None = None,
     draft: bool = False,
 ) -> tuple[int, int]:
-    """A submission, its first version and its expected attachments (name, blob SHA-256
-    or None, content type, encrypted file index); returns the submission's and the
+    """A submission, its first version, its expected attachments (name, blob SHA-256 or
+    None, content type, encrypted file index) and its audit entry (action and details,
+    logged for the submitter as ``submission:<id>``); returns the submission's and the
     version's ids. A unique constraint refuses an instanceID the form already has
-    (IntegrityError)."""
-    submission_id = driver.scalar(
-        _INSERT_SUBMISSION,
-        {
-            "form_id": form_id,
-            "instance_id": instance_id,
-            "submitter_id": submitter_id,
-            "device_id": device_id,
-            "review_state": None,
-            "created_at": now,
-            "draft": draft,
-        },
-    )
-    def_id = driver.scalar(
-        _INSERT_SUBMISSION_DEF,
-        {
-            "submission_id": submission_id,
-            "form_id": form_id,
-            "form_def_id": form_def_id,
-            "instance_id": instance_id,
-            "xml": xml,
-            "xml_sha256": xml_sha256,
-            "instance_name": instance_name,
-            "submitter_id": submitter_id,
-            "device_id": device_id,
-            "user_agent": user_agent,
-            "current": True,
-            "fields": fields,
-            "created_at": now,
-            "local_key": local_key,
-            "enc_data_attachment_name": enc_data_attachment_name,
-            "signature": signature,
-        },
-    )
+    (IntegrityError).
+
+    Without attachments on PostgreSQL this is one statement, which `Database.write_together`
+    may run on its own (``one_statement``)."""
+    submission = {
+        "form_id": form_id,
+        "instance_id": instance_id,
+        "submitter_id": submitter_id,
+        "device_id": device_id,
+        "review_state": None,
+        "created_at": now,
+        "draft": draft,
+    }
+    version = {
+        "form_id": form_id,
+        "form_def_id": form_def_id,
+        "instance_id": instance_id,
+        "xml": xml,
+        "xml_sha256": xml_sha256,
+        "instance_name": instance_name,
+        "submitter_id": submitter_id,
+        "device_id": device_id,
+        "user_agent": user_agent,
+        "current": True,
+        "fields": fields,
+        "created_at": now,
+        "local_key": local_key,
+        "enc_data_attachment_name": enc_data_attachment_name,
+        "signature": signature,
+    }
+    action, details = audit
+    if driver.dialect.name == "postgresql":
+        row = driver.first(
+            _INSERT_SUBMISSION_LOGGED,
+            {
+                **submission,
+                **version,
+                "audit_actor_id": submitter_id,
+                "audit_action": action,
+                "audit_details": details,
+                "audit_logged_at": now,
+            },
+        )
+        assert row is not None
+        submission_id, def_id = row
+    else:
+        submission_id = driver.scalar(_INSERT_SUBMISSION, submission)
+        def_id = driver.scalar(_INSERT_SUBMISSION_DEF, {"submission_id": submission_id, **version})
+        insert_audit(
+            driver,
+            actor_id=submitter_id,
+            action=action,
+            actee=f"submission:{submission_id}",
+            details=details,
+            now=now,
+        )
     if attachments:
         driver.execute_many(
             _INSERT_ATTACHMENT,

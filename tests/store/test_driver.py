@@ -145,3 +145,21 @@ def test_after_a_read_the_connection_serves_transactions_again(services: Service
 
     with services.db.driver_read() as driver:
         assert driver.scalar(_BLOB_COUNT) == 0
+
+
+def test_one_statement_alone_is_committed_and_the_connection_serves_transactions_again(
+    services: Services,
+) -> None:
+    """`write_together(..., one_statement=True)`: on PostgreSQL the statement is its own
+    transaction (autocommit); either way it is committed, or refused whole."""
+    services.db.write_together(lambda d: d.execute(_INSERT_BLOB, _blob(11)), one_statement=True)
+    with pytest.raises(exc.IntegrityError):
+        services.db.write_together(lambda d: d.execute(_INSERT_BLOB, _blob(11)), one_statement=True)
+
+    with pytest.raises(RuntimeError):
+        with services.db.write() as session:
+            Driver.of(session).execute(_INSERT_BLOB, _blob(12))
+            raise RuntimeError("undo")
+
+    with services.db.driver_read() as driver:
+        assert [tuple(row) for row in driver.all(_BLOB_COUNT)] == [(1,)]

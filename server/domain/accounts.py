@@ -15,6 +15,7 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session
 
@@ -305,7 +306,14 @@ def app_user_actor(driver: Driver, token: str) -> Actor:
     """
     # The app user and its forms in one statement, read on every request (so a revoked
     # token stops working at once); the roles as `_with_roles` gives a field key.
-    found = store.app_user_by_token_hash(driver, token_hash=token_digest(token))
+    return app_user_of_row(
+        store.app_user_by_token_hash(driver, token_hash=token_digest(token)), token
+    )
+
+
+def app_user_of_row(found: Any | None, token: str) -> Actor:
+    """`app_user_actor` of the row `store.app_user_by_token_hash` read for ``token`` (or
+    None), wherever it was read."""
     if found is None or found.token is None or not same_secret(found.token, token):
         if WELL_FORMED_TOKEN.fullmatch(token):
             raise problems.insufficient_rights()

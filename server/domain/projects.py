@@ -67,6 +67,12 @@ def accepts_phone_requests(
 def _check_project(actor: Actor, project_id: int, *, exists: bool) -> None:
     if not exists:
         raise problems.not_found()
+    check_project_access(actor, project_id)
+
+
+def check_project_access(actor: Actor, project_id: int) -> None:
+    """`require_project`'s check of the caller, for a project known to be live: an app
+    user only in its own project, anyone else with project.read."""
     if actor.type == "field_key":
         if actor.app_user_project != project_id:
             raise actor.refusal()

@@ -273,7 +273,7 @@ _APP_USER_FORM_IDS = (
     )
     .scalar_subquery()
 )
-_APP_USER = Statement(
+APP_USER = Statement(
     sa.select(
         _actors.c.id,
         _actors.c.display_name,
@@ -291,4 +291,4 @@ def app_user_by_token_hash(driver: Driver, *, token_hash: str) -> Any | None:
     """The live app user with this token hash: (id, display_name, project_id, token,
     form_ids), form_ids being the ids of the forms assigned to it joined with commas (None
     when it has none)."""
-    return driver.first(_APP_USER, {"token_hash": token_hash})
+    return driver.first(APP_USER, {"token_hash": token_hash})

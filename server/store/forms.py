@@ -10,7 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from server.store.driver import Driver, Statement
-from server.store.tables import Blob, Form, FormAttachment, FormDef, Submission
+from server.store.tables import Blob, Form, FormAttachment, FormDef, Project, Submission
 
 
 def insert_form(
@@ -214,6 +214,7 @@ def form_stats(session: Session, *, form_id: int) -> dict[str, Any]:
 # The phones' hot path: statements compiled once and run on the driver's connection
 # (`server.store.driver`), loading no XML or schema that is not needed.
 _forms, _defs = Form.__table__, FormDef.__table__  # type: ignore[attr-defined]
+_projects = Project.__table__  # type: ignore[attr-defined]
 _attachments = FormAttachment.__table__  # type: ignore[attr-defined]
 _OPEN_PUBLISHED_FORMS = Statement(
     sa.select(
@@ -244,7 +245,7 @@ def open_published_forms(driver: Driver, *, project_id: int) -> list[Any]:
     return driver.all(_OPEN_PUBLISHED_FORMS, {"project_id": project_id})
 
 
-_FORM_FOR_SUBMISSION = Statement(
+FORM_FOR_SUBMISSION = Statement(
     sa.select(
         _forms.c.id,
         _forms.c.state,
@@ -262,6 +263,10 @@ _FORM_FOR_SUBMISSION = Statement(
             _defs.c.published_at.is_not(None),
         ),
     )
+    .join(
+        _projects,
+        sa.and_(_projects.c.id == _forms.c.project_id, _projects.c.deleted_at.is_(None)),
+    )
     .where(
         _forms.c.project_id == sa.bindparam("project_id"),
         _forms.c.xml_form_id == sa.bindparam("xml_form_id"),
@@ -278,10 +283,11 @@ _DEF_SCHEMA = Statement(
 def form_for_submission(
     driver: Driver, *, project_id: int, xml_form_id: str, version: str
 ) -> Any | None:
-    """The form a submission names, with its published definition of that version if
-    any: (id, state, current_def_id, draft_def_id, published_def_id, published_sha256)."""
+    """The form a submission names in a live project, with its published definition of
+    that version if any: (id, state, current_def_id, draft_def_id, published_def_id,
+    published_sha256)."""
     params = {"project_id": project_id, "xml_form_id": xml_form_id, "version": version}
-    return driver.first(_FORM_FOR_SUBMISSION, params)
+    return driver.first(FORM_FOR_SUBMISSION, params)
 
 
 def form_def_schema(driver: Driver, *, form_def_id: int) -> Any | None:

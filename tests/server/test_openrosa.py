@@ -576,3 +576,46 @@ def test_an_instance_id_with_reserved_characters_reads_back_url_encoded(
     photo = client.get(f"{base}/attachments/foto.jpg", headers=admin_headers)
     assert photo.content == b"\xff\xd8"
     assert client.get(f"{base}/versions", headers=admin_headers).status_code == 200
+
+
+def test_a_phones_submission_is_checked_in_centrals_order(
+    client: httpx.Client, admin_headers: dict[str, str], project_id: int, base_url: str
+) -> None:
+    """Who calls, then the project, then the form: the app user and the form are read in
+    one statement, and each refusal is still the one Central gives."""
+    publish_xform(client, admin_headers, project_id, xform())
+    app_user = create_app_user(client, admin_headers, project_id, forms=("profil",))
+    other = client.post("/v1/projects", json={"name": "Sulsel"}, headers=admin_headers).json()
+    publish_xform(client, admin_headers, other["id"], xform())
+    gone = client.post("/v1/projects", json={"name": "NTT"}, headers=admin_headers).json()
+    assert client.delete(f"/v1/projects/{gone['id']}", headers=admin_headers).status_code == 200
+
+    def status(token: str, project: int, form_id: str = "profil") -> int:
+        with CollectClient(collect_url(base_url, token, project)) as phone:
+            try:
+                phone.submit(submission(form_id, instance_id=f"uuid:{uuid.uuid4()}"))
+            except ServerRefused as refused:
+                return refused.status
+        return 201
+
+    token = app_user["token"]
+    assert status(token, project_id) == 201
+    assert status(token, project_id, "tidak-ada") == 404  # no such form
+    assert status(token, 999_999) == 404  # no such project, before the app user's project
+    assert status(token, gone["id"]) == 404  # a deleted project
+    assert status(token, other["id"]) == 401  # another project: credentials asked for again
+    assert status("not-a-token", project_id) == 401
+    assert status("x" * 64, project_id) == 403  # well-formed, but no live app user has it
+    with CollectClient(collect_url(base_url, token, project_id)) as phone:
+        phone.submit(submission(instance_id="uuid:tercatat"))
+        with pytest.raises(ServerRefused) as conflict:  # its insert fails whole: no entry
+            phone.submit(submission(instance_id="uuid:tercatat", name="Lain"))
+    assert conflict.value.status == 409
+    audits = client.get("/v1/audits?action=submission.create", headers=admin_headers).json()
+    [entry] = [a for a in audits if a["details"].get("instanceId") == "uuid:tercatat"]
+    assert entry["actorId"] == app_user["id"]
+    listed = client.get(
+        f"/v1/projects/{project_id}/forms/profil/submissions/uuid:tercatat/audits",
+        headers=admin_headers,
+    ).json()
+    assert [a["action"] for a in listed] == ["submission.create"]

@@ -33,23 +33,6 @@ class AppUserAndForm(NamedTuple):
     form: Any | None
 
 
-class _AppUser(NamedTuple):
-    id: int
-    display_name: str | None
-    project_id: int
-    token: str | None
-    form_ids: str | None
-
-
-class _FormForSubmission(NamedTuple):
-    id: int
-    state: str
-    current_def_id: int | None
-    draft_def_id: int | None
-    published_def_id: int | None
-    published_sha256: str | None
-
-
 def app_user_and_form(
     driver: Driver, *, token_hash: str, project_id: int, xml_form_id: str, version: str
 ) -> AppUserAndForm:
@@ -63,6 +46,14 @@ def app_user_and_form(
     }
     row = driver.first(_APP_USER_AND_FORM, params)
     assert row is not None  # the one-row "one" always gives a row
-    user = _AppUser(*row[:5]) if row[0] is not None else None
-    form = _FormForSubmission(*row[5:]) if row[5] is not None else None
-    return AppUserAndForm(user, form)
+    # Each half as the rows of its own statement (their named tuples; the values are
+    # converted already).
+    user_row = APP_USER.for_dialect(driver.dialect).row
+    form_row = FORM_FOR_SUBMISSION.for_dialect(driver.dialect).row
+    assert user_row is not None and form_row is not None
+    width = len(_app_user.c)
+    user, form = row[:width], row[width:]
+    return AppUserAndForm(
+        user_row(*user) if user[0] is not None else None,
+        form_row(*form) if form[0] is not None else None,
+    )

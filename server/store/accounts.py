@@ -273,6 +273,7 @@ _APP_USER_FORM_IDS = (
     )
     .scalar_subquery()
 )
+# Also read with the form a submission names, in one statement (`server.store.phones`).
 APP_USER = Statement(
     sa.select(
         _actors.c.id,

@@ -245,6 +245,7 @@ def open_published_forms(driver: Driver, *, project_id: int) -> list[Any]:
     return driver.all(_OPEN_PUBLISHED_FORMS, {"project_id": project_id})
 
 
+# Also read with a phone's app user, in one statement (`server.store.phones`).
 FORM_FOR_SUBMISSION = Statement(
     sa.select(
         _forms.c.id,

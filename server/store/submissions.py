@@ -306,8 +306,8 @@ def purge_deleted(session: Session, *, deleted_before: datetime) -> int:
     return len(submission_ids)
 
 
-# Ingest's hot path: a new submission in three statements compiled once and run on the
-# driver's connection (`server.store.driver`).
+# Ingest's hot path: a new submission in three statements (one on PostgreSQL) compiled once
+# and run on the driver's connection (`server.store.driver`).
 _submissions = Submission.__table__  # type: ignore[attr-defined]
 _submission_defs = SubmissionDef.__table__  # type: ignore[attr-defined]
 _SUBMISSION_COLUMNS = [
